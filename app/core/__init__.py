@@ -1,0 +1,1 @@
+"""Pieces shared by every domain: errors, identifiers, cursors, secrets and the database."""

@@ -1,0 +1,96 @@
+"""Typed errors of the gateway.
+
+Every failure a client can see is one of these, with a stable code shared by the GraphQL
+``extensions.code`` and the REST envelope's ``error.code``. Anything else is a bug and
+reaches the client only as ``INTERNAL``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    """Stable error codes, as the platform documents them plus the gateway's own."""
+
+    UNAUTHORIZED = "UNAUTHORIZED"
+    FORBIDDEN = "FORBIDDEN"
+    NOT_FOUND = "NOT_FOUND"
+    VALIDATION_FAILED = "VALIDATION_FAILED"
+    RATE_LIMITED = "RATE_LIMITED"
+    CONFLICT = "CONFLICT"
+    GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+    BAD_REQUEST = "BAD_REQUEST"
+    INTERNAL = "INTERNAL"
+
+
+HTTP_STATUS: dict[ErrorCode, int] = {
+    ErrorCode.UNAUTHORIZED: 401,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.VALIDATION_FAILED: 422,
+    ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.CONFLICT: 409,
+    ErrorCode.GRAPHQL_PARSE_FAILED: 400,
+    ErrorCode.BAD_REQUEST: 400,
+    ErrorCode.INTERNAL: 500,
+}
+
+
+class GatewayError(Exception):
+    """An expected failure with a client-safe message; never logged with a traceback."""
+
+    code: ErrorCode = ErrorCode.INTERNAL
+    default_message = "internal error"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        details: Mapping[str, str] | None = None,
+        extensions: Mapping[str, object] | None = None,
+    ) -> None:
+        self.message = message or self.default_message
+        self.details = dict(details) if details else None
+        self.extensions = dict(extensions) if extensions else {}
+        super().__init__(self.message)
+
+    @property
+    def http_status(self) -> int:
+        return HTTP_STATUS[self.code]
+
+
+class Unauthorized(GatewayError):
+    """Missing, malformed, unknown or revoked API key."""
+
+    code = ErrorCode.UNAUTHORIZED
+    default_message = "authentication failed"
+
+
+class Forbidden(GatewayError):
+    """The key is valid but lacks a scope."""
+
+    code = ErrorCode.FORBIDDEN
+    default_message = "missing required scope"
+
+
+class NotFound(GatewayError):
+    """Unknown id, or an id of another organization: the two are never told apart."""
+
+    code = ErrorCode.NOT_FOUND
+    default_message = "not found"
+
+
+class ValidationFailed(GatewayError):
+    """Bad input; ``details`` maps each offending field to what is wrong with it."""
+
+    code = ErrorCode.VALIDATION_FAILED
+    default_message = "validation failed"
+
+
+class Conflict(GatewayError):
+    """The write lost a race too many times; retrying the request is safe."""
+
+    code = ErrorCode.CONFLICT
+    default_message = "the resource changed concurrently, retry the request"

@@ -1,0 +1,1 @@
+"""Native complaints: types, queries, the status mutation."""

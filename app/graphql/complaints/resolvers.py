@@ -1,0 +1,58 @@
+"""Resolvers of the complaint queries: thin calls into ``ComplaintService``."""
+
+from __future__ import annotations
+
+from strawberry.types import Info
+
+from app.core.errors import NotFound, ValidationFailed
+from app.core.ids import parse_uuid
+from app.graphql.complaints.types import (
+    ComplaintConnection,
+    ComplaintEdge,
+    ComplaintFilter,
+)
+from app.graphql.core.types import PageInfo
+from app.native import models
+from app.native.models import Complaint, ComplaintCounts
+
+
+def parse_complaint_id(value: str, field: str = "id") -> object:
+    parsed = parse_uuid(value)
+    if parsed is None:
+        raise ValidationFailed("invalid id", details={field: "must be a UUID"})
+    return parsed
+
+
+async def resolve_complaint(info: Info, complaint_id: str) -> Complaint:
+    """Unknown ids and other organizations' ids fail the same way, through the same query."""
+    found = await info.context.native.complaint.load(parse_complaint_id(complaint_id))
+    if found is None:
+        raise NotFound("complaint not found")
+    return found  # type: ignore[no-any-return]
+
+
+async def resolve_complaints(
+    info: Info, first: int, after: str | None, filter: ComplaintFilter | None
+) -> ComplaintConnection:
+    org_id = info.context.principal.org_id
+    flt = filter.to_model() if filter is not None else models.ComplaintFilter()
+    page = await info.context.services.complaints.page(org_id, flt, first, after)
+    edges = [
+        ComplaintEdge(cursor=cursor, node=item)  # type: ignore[arg-type]
+        for item, cursor in zip(page.items, page.cursors, strict=True)
+    ]
+    return ComplaintConnection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.has_next,
+            has_previous_page=page.has_previous,
+            start_cursor=page.cursors[0] if page.cursors else None,
+            end_cursor=page.end_cursor,
+        ),
+        org_id=org_id,
+        filter=flt,
+    )
+
+
+async def resolve_complaint_counts(info: Info) -> ComplaintCounts:
+    return await info.context.services.complaints.counts(info.context.principal.org_id)  # type: ignore[no-any-return]

@@ -1,0 +1,55 @@
+"""The complaint fields of the root Query."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from app.auth.permissions import requires
+from app.auth.scopes import Scope
+from app.graphql.complaints import resolvers
+from app.graphql.complaints.types import (
+    ComplaintConnection,
+    ComplaintCounts,
+    ComplaintFilter,
+    ComplaintType,
+    IdArgument,
+)
+
+
+@strawberry.type(description="Native complaint queries.")
+class ComplaintQueries:
+    @strawberry.field(
+        description="One complaint of your organization. An unknown id and another "
+        "organization's id both give null with NOT_FOUND.",
+        extensions=[requires(Scope.COMPLAINTS_READ)],
+    )
+    async def complaint(self, info: Info, id: IdArgument) -> ComplaintType | None:
+        return await resolvers.resolve_complaint(info, id)  # type: ignore[return-value]
+
+    @strawberry.field(
+        description="Your organization's complaints, newest first (keyset pagination on "
+        "createdAt, id).",
+        extensions=[requires(Scope.COMPLAINTS_READ)],
+    )
+    async def complaints(
+        self,
+        info: Info,
+        first: Annotated[int, strawberry.argument(description="Page size, 1 to 100.")] = 20,
+        after: Annotated[
+            str | None, strawberry.argument(description="`endCursor` of the previous page.")
+        ] = None,
+        filter: Annotated[
+            ComplaintFilter | None, strawberry.argument(description="Optional filters.")
+        ] = None,
+    ) -> ComplaintConnection | None:
+        return await resolvers.resolve_complaints(info, first, after, filter)
+
+    @strawberry.field(
+        description="Totals by status, with resolutions in the last 30 days.",
+        extensions=[requires(Scope.COMPLAINTS_READ)],
+    )
+    async def complaint_counts(self, info: Info) -> ComplaintCounts | None:
+        return await resolvers.resolve_complaint_counts(info)  # type: ignore[return-value]

@@ -1,0 +1,295 @@
+"""GraphQL types of the native store.
+
+Each type reads the attributes of the record it is given (``app.native.models``) through
+the default resolver, so a page of 100 complaints creates no per-item wrapper objects;
+only the links run code per item, and they hand back the loader's future without a
+coroutine of their own.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable
+from datetime import datetime
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.types import Info
+
+from app.auth.permissions import requires
+from app.auth.scopes import Scope
+from app.core.errors import ValidationFailed
+from app.core.ids import parse_uuid
+from app.graphql.core.types import PageInfo
+from app.native import models
+
+ComplaintStatus = strawberry.enum(
+    models.ComplaintStatus,
+    name="ComplaintStatus",
+    description="Where a complaint is in triage: NEW → TRIAGE → RESOLVED (and RESOLVED → "
+    "TRIAGE to reopen).",
+)
+ComplaintCategory = strawberry.enum(
+    models.ComplaintCategory, name="ComplaintCategory", description="What the complaint is about."
+)
+ComplaintSource = strawberry.enum(
+    models.ComplaintSource,
+    name="ComplaintSource",
+    description="How the complaint arrived: a recipient's reply, a carrier 7726 report, or "
+    "filed by staff.",
+)
+NumberType = strawberry.enum(
+    models.NumberType, name="NumberType", description="Kind of phone number."
+)
+CampaignStatus = strawberry.enum(
+    models.CampaignStatus, name="CampaignStatus", description="Registration status (TCR)."
+)
+OutboundMessageStatus = strawberry.enum(
+    models.OutboundStatus, name="OutboundMessageStatus", description="Delivery status."
+)
+InboundChannel = strawberry.enum(
+    models.InboundChannel, name="InboundChannel", description="Channel of a received message."
+)
+
+
+@strawberry.type(name="Campaign", description="A 10DLC campaign messages are sent under.")
+class CampaignType:
+    id: strawberry.ID = strawberry.field(description="Campaign id.")
+    brand_id: str | None = strawberry.field(description="Brand the campaign belongs to.")
+    tcr_campaign_id: str | None = strawberry.field(description="The Campaign Registry's id.")
+    status: CampaignStatus = strawberry.field(description="Registration status.")
+    usecase: str | None = strawberry.field(description="Registered use case.")
+    created_at: datetime = strawberry.field(description="When the campaign was created.")
+    updated_at: datetime = strawberry.field(description="When the campaign last changed.")
+
+
+@strawberry.type(name="PhoneNumber", description="A phone number owned by the organization.")
+class PhoneNumberType:
+    id: strawberry.ID = strawberry.field(description="Phone number id.")
+    number: str = strawberry.field(description="The number, E.164.")
+    number_type: NumberType = strawberry.field(description="Local, toll-free or short code.")
+    label: str | None = strawberry.field(description="The organization's label for it.")
+    campaign_id: strawberry.ID | None = strawberry.field(
+        description="Campaign the number is assigned to."
+    )
+    sms_enabled: bool = strawberry.field(description="Whether SMS is enabled.")
+    mms_enabled: bool = strawberry.field(description="Whether MMS is enabled.")
+    created_at: datetime = strawberry.field(description="When the number was added.")
+    updated_at: datetime = strawberry.field(description="When the number last changed.")
+
+    @strawberry.field(
+        graphql_type=CampaignType | None,
+        description="The campaign the number is assigned to.",
+        extensions=[requires(Scope.CAMPAIGNS_READ)],
+    )
+    def campaign(self, info: Info) -> Awaitable[Any] | None:
+        return _load(info.context.native.campaign, self.campaign_id)
+
+
+@strawberry.type(name="OutboundMessage", description="A message the organization sent.")
+class OutboundMessageType:
+    id: strawberry.ID = strawberry.field(description="Message id.")
+    from_: str = strawberry.field(name="from", description="Sender number, E.164.")
+    to: str = strawberry.field(description="Recipient number, E.164.")
+    text: str | None = strawberry.field(description="Message text.")
+    channel: str = strawberry.field(description="Channel the message went out on.")
+    status: OutboundMessageStatus = strawberry.field(description="Delivery status.")
+    segment_count: int = strawberry.field(description="Number of SMS segments.")
+    created_at: datetime = strawberry.field(description="When the message was created.")
+    sent_at: datetime | None = strawberry.field(description="When it was handed to the carrier.")
+    delivered_at: datetime | None = strawberry.field(description="When delivery was confirmed.")
+
+
+@strawberry.type(description="Opt-out detection on a received message.")
+class OptOut:
+    detected: bool = strawberry.field(description="Whether the message is an opt-out.")
+    keyword: str | None = strawberry.field(description="The keyword that triggered it (STOP…).")
+
+
+@strawberry.type(name="InboundMessage", description="A message a recipient sent back.")
+class InboundMessageType:
+    id: strawberry.ID = strawberry.field(description="Message id.")
+    phone_number_id: strawberry.ID | None = strawberry.field(
+        description="The organization's number it was sent to."
+    )
+    from_: str = strawberry.field(name="from", description="Sender number, E.164.")
+    to: str = strawberry.field(description="Recipient number, E.164.")
+    body: str | None = strawberry.field(description="Message text.")
+    channel: InboundChannel = strawberry.field(description="SMS or MMS.")
+    segment_count: int = strawberry.field(description="Number of SMS segments.")
+    received_at: datetime = strawberry.field(description="When the message arrived.")
+
+    @strawberry.field(description="Opt-out detection for this message.")
+    def opt_out(self, info: Info) -> OptOut:
+        record: Any = self
+        return OptOut(detected=record.opt_out_detected, keyword=record.opt_out_keyword)
+
+
+@strawberry.type(name="ComplaintEvent", description="One change of a complaint's status or note.")
+class ComplaintEventType:
+    id: strawberry.ID = strawberry.field(description="Event id.")
+    from_status: ComplaintStatus | None = strawberry.field(description="Status before the change.")
+    to_status: ComplaintStatus = strawberry.field(description="Status after the change.")
+    note_changed: bool = strawberry.field(description="Whether the resolution note changed.")
+    resolution_note: str | None = strawberry.field(description="The note after the change.")
+    api_key_id: strawberry.ID | None = strawberry.field(
+        description="The API key that made the change; null when made by an operator (CLI)."
+    )
+    created_at: datetime = strawberry.field(description="When the change happened.")
+
+
+def _load(loader: Any, key: uuid.UUID | None) -> Awaitable[Any] | None:
+    return None if key is None else loader.load(key)
+
+
+@strawberry.type(name="Complaint", description="A complaint about a message, from the native store.")
+class ComplaintType:
+    id: strawberry.ID = strawberry.field(description="Complaint id (UUIDv7, time-ordered).")
+    org_id: strawberry.ID = strawberry.field(description="The organization that owns it.")
+    status: ComplaintStatus = strawberry.field(description="Triage status.")
+    category: ComplaintCategory = strawberry.field(description="What it is about.")
+    source: ComplaintSource = strawberry.field(description="How it arrived.")
+    reporter_number: str = strawberry.field(description="The complaining number, E.164.")
+    phone_number_id: strawberry.ID | None = strawberry.field(
+        description="The organization's number complained about."
+    )
+    campaign_id: strawberry.ID | None = strawberry.field(
+        description="The campaign complained about."
+    )
+    outbound_message_id: strawberry.ID | None = strawberry.field(
+        description="The message complained about."
+    )
+    inbound_message_id: strawberry.ID | None = strawberry.field(
+        description="The recipient's reply that carried the complaint."
+    )
+    excerpt: str | None = strawberry.field(description="Text of the complaint.")
+    resolution_note: str | None = strawberry.field(description="How it was resolved.")
+    resolved_at: datetime | None = strawberry.field(
+        description="When it was resolved; null unless RESOLVED."
+    )
+    created_at: datetime = strawberry.field(description="When it was filed.")
+    updated_at: datetime = strawberry.field(description="When it last changed.")
+
+    @strawberry.field(
+        graphql_type=PhoneNumberType | None,
+        description="The phone number complained about.",
+        extensions=[requires(Scope.NUMBERS_READ)],
+    )
+    def phone_number(self, info: Info) -> Awaitable[Any] | None:
+        return _load(info.context.native.phone_number, self.phone_number_id)
+
+    @strawberry.field(
+        graphql_type=CampaignType | None,
+        description="The campaign complained about.",
+        extensions=[requires(Scope.CAMPAIGNS_READ)],
+    )
+    def campaign(self, info: Info) -> Awaitable[Any] | None:
+        return _load(info.context.native.campaign, self.campaign_id)
+
+    @strawberry.field(
+        graphql_type=OutboundMessageType | None,
+        description="The message complained about.",
+        extensions=[requires(Scope.MESSAGES_READ)],
+    )
+    def outbound_message(self, info: Info) -> Awaitable[Any] | None:
+        return _load(info.context.native.outbound_message, self.outbound_message_id)
+
+    @strawberry.field(
+        graphql_type=InboundMessageType | None,
+        description="The recipient's reply that carried the complaint.",
+        extensions=[requires(Scope.MESSAGES_READ)],
+    )
+    def inbound_message(self, info: Info) -> Awaitable[Any] | None:
+        return _load(info.context.native.inbound_message, self.inbound_message_id)
+
+    @strawberry.field(
+        graphql_type=list[ComplaintEventType] | None,
+        description="Every status or note change, oldest first.",
+        extensions=[requires(Scope.COMPLAINTS_READ)],
+    )
+    def history(self, info: Info) -> Awaitable[Any] | None:
+        return info.context.native.history.load(self.id)  # type: ignore[no-any-return]
+
+
+@strawberry.type(name="ComplaintEdge", description="A complaint and its cursor.")
+class ComplaintEdge:
+    cursor: str = strawberry.field(description="Pass as `after` to continue after this item.")
+    node: ComplaintType = strawberry.field(description="The complaint.")
+
+
+@strawberry.type(description="A page of complaints, newest first.")
+class ComplaintConnection:
+    edges: list[ComplaintEdge] = strawberry.field(description="The complaints of this page.")
+    page_info: PageInfo = strawberry.field(description="Where this page sits.")
+    org_id: strawberry.Private[uuid.UUID]
+    filter: strawberry.Private[models.ComplaintFilter]
+
+    @strawberry.field(description="How many complaints match the filter, across all pages.")
+    async def total_count(self, info: Info) -> int:
+        return await info.context.services.complaints.count(self.org_id, self.filter)
+
+
+@strawberry.type(description="Complaint totals for a dashboard.")
+class ComplaintCounts:
+    new: int = strawberry.field(description="Complaints with status NEW.")
+    in_triage: int = strawberry.field(description="Complaints with status TRIAGE.")
+    resolved_recent: int = strawberry.field(
+        description="Complaints resolved within the last `resolvedWindowDays` days."
+    )
+    resolved_window_days: int = strawberry.field(description="The window of `resolvedRecent`.")
+
+
+@strawberry.type(description="The result of `updateComplaintStatus`.")
+class UpdateComplaintStatusPayload:
+    complaint: ComplaintType = strawberry.field(description="The complaint after the update.")
+    event: ComplaintEventType | None = strawberry.field(
+        description="The event recorded; null when the update changed nothing."
+    )
+
+
+def _uuid_field(value: str | None, field: str) -> uuid.UUID | None:
+    if value is None:
+        return None
+    parsed = parse_uuid(value)
+    if parsed is None:
+        raise ValidationFailed("invalid filter", details={field: "must be a UUID"})
+    return parsed
+
+
+@strawberry.input(description="Narrows the complaint list; every field given must match.")
+class ComplaintFilter:
+    status: ComplaintStatus | None = strawberry.field(default=None, description="Only this status.")
+    category: ComplaintCategory | None = strawberry.field(
+        default=None, description="Only this category."
+    )
+    source: ComplaintSource | None = strawberry.field(default=None, description="Only this source.")
+    campaign_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only complaints about this campaign."
+    )
+    phone_number_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only complaints about this phone number."
+    )
+    reporter_number: str | None = strawberry.field(
+        default=None, description="Only complaints from this number (E.164, exact)."
+    )
+    created_after: datetime | None = strawberry.field(
+        default=None, description="Filed at or after this time (inclusive)."
+    )
+    created_before: datetime | None = strawberry.field(
+        default=None, description="Filed before this time (exclusive)."
+    )
+
+    def to_model(self) -> models.ComplaintFilter:
+        return models.ComplaintFilter(
+            status=self.status,
+            category=self.category,
+            source=self.source,
+            campaign_id=_uuid_field(self.campaign_id, "campaign_id"),
+            phone_number_id=_uuid_field(self.phone_number_id, "phone_number_id"),
+            reporter_number=self.reporter_number,
+            created_after=self.created_after,
+            created_before=self.created_before,
+        )
+
+
+IdArgument = Annotated[strawberry.ID, strawberry.argument(description="The complaint's id.")]

@@ -1,0 +1,1 @@
+"""Scalars, connection pieces and error formatting shared by every GraphQL domain."""

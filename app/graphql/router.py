@@ -1,0 +1,101 @@
+"""``/graphql``: Strawberry's FastAPI router with the gateway's auth, errors and IDE page."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
+from graphql import ExecutionResult
+from strawberry.fastapi import GraphQLRouter
+from strawberry.http import GraphQLHTTPResponse
+from cross_web import HTTPException as StrawberryHTTPException
+from strawberry.types.unset import UNSET
+
+from app.core.container import Services
+from app.core.errors import ErrorCode
+from app.core.request_id import request_id_of
+from app.graphql.context import GraphQLContext
+from app.graphql.errors import error_body, format_error
+from app.graphql.schema import GatewaySchema
+
+FIRST_QUERY = """# Your organization's newest complaints, with what they point at.
+query FirstLook {
+  viewer { organizationId scopes keyPrefix }
+  complaintCounts { new inTriage resolvedRecent resolvedWindowDays }
+  complaints(first: 5, filter: { status: NEW }) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges {
+      node {
+        id status category source reporterNumber excerpt createdAt
+        phoneNumber { number label }
+        campaign { tcrCampaignId status }
+        history { fromStatus toStatus createdAt }
+      }
+    }
+  }
+}
+"""
+
+
+def _wants_ide(request: Request) -> bool:
+    """The one request served without a key: the GraphiQL page itself."""
+    return request.method == "GET" and "query" not in request.query_params
+
+
+class GatewayGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
+    def __init__(self, schema: GatewaySchema, services: Services) -> None:
+        self.services = services
+
+        async def context_getter(request: Request) -> GraphQLContext:
+            request_id = request_id_of(request)
+            if _wants_ide(request):
+                return GraphQLContext(services, None, request_id)
+            principal = await services.auth.authenticate(request.headers.get("authorization"))
+            return GraphQLContext(services, principal, request_id)
+
+        super().__init__(
+            schema,
+            context_getter=context_getter,
+            graphql_ide="graphiql" if services.settings.graphiql else None,
+        )
+
+    async def run(  # type: ignore[override]
+        self, request: Request, context: Any = UNSET, root_value: Any = UNSET
+    ) -> Response:
+        """Strawberry answers malformed HTTP requests in plain text; answer them in JSON."""
+        try:
+            return await super().run(request, context=context, root_value=root_value)  # type: ignore[return-value]
+        except StrawberryHTTPException as exc:
+            code = ErrorCode.NOT_FOUND if exc.status_code == 404 else ErrorCode.BAD_REQUEST
+            return JSONResponse(
+                error_body(code, exc.reason, request_id_of(request)), status_code=exc.status_code
+            )
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        request_id = request_id_of(request)
+        response: GraphQLHTTPResponse = {"data": result.data}
+        if result.errors:
+            response["errors"] = [format_error(error, request_id) for error in result.errors]
+        if result.extensions:
+            response["extensions"] = result.extensions
+        return response
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        """GraphiQL with a first query, and (in the demo) the demo key in its headers."""
+        html = self.graphql_ide_html
+        html = html.replace(
+            "parameters.q || EXAMPLE_QUERY", f"parameters.q || {json.dumps(FIRST_QUERY)}"
+        )
+        key = self.services.settings.graphiql_api_key
+        if key:
+            headers = json.dumps(json.dumps({"Authorization": f"Bearer {key}"}, indent=2))
+            html = html.replace(
+                "React.useState(parameters.headers)",
+                f"React.useState(parameters.headers || {headers})",
+            )
+        return HTMLResponse(html, headers={"Cache-Control": "no-store"})

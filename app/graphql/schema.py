@@ -1,0 +1,65 @@
+"""The assembled schema: root types from each domain, scalars, limits, error logging."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.types import ExecutionContext
+
+from app.graphql.complaints.mutations import ComplaintMutations
+from app.graphql.complaints.schema import ComplaintQueries
+from app.graphql.core.scalars import SCALAR_OVERRIDES
+from app.graphql.errors import is_unexpected, logger
+from app.graphql.viewer.types import ViewerQueries
+from app.settings import Settings
+
+
+@strawberry.type(description="Everything the gateway can read.")
+class Query(ViewerQueries, ComplaintQueries):
+    pass
+
+
+@strawberry.type(description="Everything the gateway can change.")
+class Mutation(ComplaintMutations):
+    pass
+
+
+class GatewaySchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Log bugs with their traceback; expected denials and bad queries are not logged."""
+        request_id = "-"
+        if execution_context is not None:
+            request_id = getattr(execution_context.context, "request_id", "-")
+        for error in errors:
+            if is_unexpected(error):
+                logger.error(
+                    "unexpected error at %s (request %s)",
+                    ".".join(str(p) for p in error.path or []),
+                    request_id,
+                    exc_info=error.original_error,
+                )
+
+
+def build_schema(settings: Settings | None = None) -> GatewaySchema:
+    settings = settings or Settings()
+    extensions: list[Any] = [
+        MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+        QueryDepthLimiter(max_depth=settings.graphql_max_depth),
+        MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+    ]
+    return GatewaySchema(
+        query=Query,
+        mutation=Mutation,
+        scalar_overrides=SCALAR_OVERRIDES,
+        extensions=extensions,
+    )
+
+
+def export_sdl() -> str:
+    """The SDL committed as ``schema.graphql``."""
+    return build_schema().as_str() + "\n"

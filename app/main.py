@@ -1,0 +1,108 @@
+"""The ASGI application: GraphQL at ``/graphql``, the platform's REST at ``/v1``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.core.container import Services
+from app.core.errors import ErrorCode, GatewayError
+from app.core.migrate import is_up_to_date
+from app.core.request_id import RequestIdMiddleware, request_id_of
+from app.graphql.errors import error_body
+from app.graphql.router import GatewayGraphQLRouter
+from app.graphql.schema import build_schema
+from app.rest import complaints as rest_complaints
+from app.rest.envelope import fail, fail_with
+from app.settings import Settings, get_settings
+
+logger = logging.getLogger("app")
+
+GRAPHQL_PATH = "/graphql"
+
+
+def _is_graphql(request: Request) -> bool:
+    return request.url.path.rstrip("/") == GRAPHQL_PATH
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
+    """Build the app; tests pass their own ``services`` to share one engine across requests."""
+    settings = settings or (services.settings if services else get_settings())
+    owned = services is None
+    services = services or Services.create(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if owned and not await is_up_to_date(services.engine):
+            raise RuntimeError(
+                "the database schema is not up to date: run `complaints-gateway db upgrade`"
+            )
+        try:
+            yield
+        finally:
+            if owned:
+                await services.aclose()
+
+    app = FastAPI(
+        title="Complaints gateway",
+        summary="One GraphQL API over the native complaint store and legacy list reports.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    app.add_middleware(RequestIdMiddleware)
+
+    @app.exception_handler(GatewayError)
+    async def gateway_error(request: Request, exc: GatewayError) -> Response:
+        if _is_graphql(request):
+            headers = {"X-Request-Id": request_id_of(request)}
+            if exc.code is ErrorCode.UNAUTHORIZED:
+                headers["WWW-Authenticate"] = "Bearer"
+            return JSONResponse(
+                error_body(exc.code, exc.message, request_id_of(request)),
+                status_code=exc.http_status,
+                headers=headers,
+            )
+        return fail_with(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def request_invalid(request: Request, exc: RequestValidationError) -> Response:
+        details = {
+            str(error["loc"][-1]) if error.get("loc") else "request": str(error.get("msg"))
+            for error in exc.errors()
+        }
+        return fail(request, ErrorCode.VALIDATION_FAILED, "validation failed", details=details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        code = {404: ErrorCode.NOT_FOUND, 401: ErrorCode.UNAUTHORIZED}.get(
+            exc.status_code, ErrorCode.BAD_REQUEST
+        )
+        message = "not found" if exc.status_code == 404 else str(exc.detail)
+        return fail(request, code, message, status_code=exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        request_id = request_id_of(request)
+        logger.error("unhandled error (request %s)", request_id, exc_info=exc)
+        if _is_graphql(request):
+            return JSONResponse(
+                error_body(ErrorCode.INTERNAL, "internal error", request_id),
+                status_code=500,
+                headers={"X-Request-Id": request_id},
+            )
+        return fail(request, ErrorCode.INTERNAL, "internal error")
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    app.include_router(rest_complaints.router)
+    app.include_router(GatewayGraphQLRouter(build_schema(settings), services), prefix=GRAPHQL_PATH)
+    return app

@@ -1,0 +1,185 @@
+"""The platform's native resources as plain records, with the enums of UPSTREAMS.md §1.
+
+Records are frozen slotted dataclasses built straight from SQL rows: cheap to create in
+bulk, and the GraphQL types read their attributes without per-item conversion.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, TypeVar
+
+
+class ComplaintStatus(StrEnum):
+    NEW = "new"
+    TRIAGE = "triage"
+    RESOLVED = "resolved"
+
+
+class ComplaintCategory(StrEnum):
+    UNWANTED_CONTACT = "unwanted_contact"
+    PHISHING_FRAUD = "phishing_fraud"
+    UNSOLICITED_MARKETING = "unsolicited_marketing"
+    OPT_OUT_NOT_HONORED = "opt_out_not_honored"
+    WRONG_RECIPIENT = "wrong_recipient"
+    CONTENT_CONCERN = "content_concern"
+    OTHER = "other"
+
+
+class ComplaintSource(StrEnum):
+    RECIPIENT = "recipient"
+    CARRIER = "carrier"
+    STAFF = "staff"
+
+
+class NumberType(StrEnum):
+    LOCAL = "local"
+    TOLL_FREE = "toll_free"
+    SHORT_CODE = "short_code"
+
+
+class CampaignStatus(StrEnum):
+    PENDING = "PENDING"
+    ACTIVE = "ACTIVE"
+    REJECTED = "REJECTED"
+    EXPIRED = "EXPIRED"
+
+
+class OutboundStatus(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    UNDELIVERED = "undelivered"
+
+
+class InboundChannel(StrEnum):
+    SMS = "sms"
+    MMS = "mms"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Complaint:
+    id: uuid.UUID
+    org_id: uuid.UUID
+    status: ComplaintStatus
+    category: ComplaintCategory
+    source: ComplaintSource
+    reporter_number: str
+    phone_number_id: uuid.UUID | None
+    campaign_id: uuid.UUID | None
+    outbound_message_id: uuid.UUID | None
+    inbound_message_id: uuid.UUID | None
+    excerpt: str | None
+    resolution_note: str | None
+    resolved_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    revision: int = 0
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PhoneNumber:
+    id: uuid.UUID
+    org_id: uuid.UUID
+    number: str
+    number_type: NumberType
+    label: str | None
+    campaign_id: uuid.UUID | None
+    sms_enabled: bool
+    mms_enabled: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Campaign:
+    id: uuid.UUID
+    org_id: uuid.UUID
+    brand_id: str | None
+    tcr_campaign_id: str | None
+    status: CampaignStatus
+    usecase: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class OutboundMessage:
+    id: uuid.UUID
+    org_id: uuid.UUID
+    from_: str
+    to: str
+    text: str | None
+    channel: str
+    status: OutboundStatus
+    segment_count: int
+    created_at: datetime
+    sent_at: datetime | None
+    delivered_at: datetime | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class InboundMessage:
+    id: uuid.UUID
+    org_id: uuid.UUID
+    phone_number_id: uuid.UUID | None
+    from_: str
+    to: str
+    body: str | None
+    channel: InboundChannel
+    segment_count: int
+    opt_out_detected: bool
+    opt_out_keyword: str | None
+    received_at: datetime
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ComplaintEvent:
+    id: uuid.UUID
+    org_id: uuid.UUID
+    complaint_id: uuid.UUID
+    from_status: ComplaintStatus | None
+    to_status: ComplaintStatus
+    note_changed: bool
+    resolution_note: str | None
+    api_key_id: uuid.UUID | None
+    created_at: datetime
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ComplaintCounts:
+    new: int
+    in_triage: int
+    resolved_recent: int
+    resolved_window_days: int
+
+
+R = TypeVar("R")
+
+# SQL column names that are Python keywords, and the attribute that holds them.
+_RENAMED = {"from": "from_"}
+
+
+def record_from_row(cls: type[R], row: Mapping[str, Any]) -> R:
+    """Build a record from a row mapping whose keys are the column names."""
+    return cls(**{_RENAMED.get(key, key): value for key, value in row.items()})
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ComplaintFilter:
+    """Filters of the complaint list; ``created_after`` is inclusive, ``created_before`` not."""
+
+    status: ComplaintStatus | None = None
+    category: ComplaintCategory | None = None
+    source: ComplaintSource | None = None
+    campaign_id: uuid.UUID | None = None
+    phone_number_id: uuid.UUID | None = None
+    reporter_number: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None

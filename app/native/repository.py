@@ -1,0 +1,217 @@
+"""SQL for the native store, and nothing else: every query is scoped to one organization."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import (
+    ColumnElement,
+    Insert,
+    Table,
+    Uuid,
+    and_,
+    case,
+    func,
+    insert,
+    literal,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.core.db import UTCDateTime
+from app.native.models import (
+    Complaint,
+    ComplaintEvent,
+    ComplaintFilter,
+    ComplaintStatus,
+    record_from_row,
+)
+from app.native.tables import complaint_events, complaints
+
+R = TypeVar("R")
+
+_COMPLAINT_COLUMNS = list(complaints.c)
+UPSERT_CHUNK = 500
+
+
+def _filter_conditions(org_id: uuid.UUID, flt: ComplaintFilter) -> list[ColumnElement[bool]]:
+    c = complaints.c
+    conditions: list[ColumnElement[bool]] = [c.org_id == org_id]
+    if flt.status is not None:
+        conditions.append(c.status == flt.status)
+    if flt.category is not None:
+        conditions.append(c.category == flt.category)
+    if flt.source is not None:
+        conditions.append(c.source == flt.source)
+    if flt.campaign_id is not None:
+        conditions.append(c.campaign_id == flt.campaign_id)
+    if flt.phone_number_id is not None:
+        conditions.append(c.phone_number_id == flt.phone_number_id)
+    if flt.reporter_number is not None:
+        conditions.append(c.reporter_number == flt.reporter_number)
+    if flt.created_after is not None:
+        conditions.append(c.created_at >= flt.created_after)
+    if flt.created_before is not None:
+        conditions.append(c.created_at < flt.created_before)
+    return conditions
+
+
+async def page_complaints(
+    conn: AsyncConnection,
+    org_id: uuid.UUID,
+    flt: ComplaintFilter,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[Complaint]:
+    """Up to ``limit`` complaints, newest first, strictly after the keyset position."""
+    query = select(*_COMPLAINT_COLUMNS).where(*_filter_conditions(org_id, flt))
+    if after is not None:
+        # A row comparison is one index range in both databases; the literals carry the
+        # column types so SQLite compares timestamps in their stored text form.
+        position = tuple_(literal(after[0], UTCDateTime()), literal(after[1], Uuid()))
+        query = query.where(tuple_(complaints.c.created_at, complaints.c.id) < position)
+    query = query.order_by(complaints.c.created_at.desc(), complaints.c.id.desc()).limit(limit)
+    rows = await conn.execute(query)
+    return [record_from_row(Complaint, row) for row in rows.mappings()]
+
+
+async def count_complaints(conn: AsyncConnection, org_id: uuid.UUID, flt: ComplaintFilter) -> int:
+    query = select(func.count()).select_from(complaints).where(*_filter_conditions(org_id, flt))
+    return int((await conn.execute(query)).scalar_one())
+
+
+async def complaint_counts(
+    conn: AsyncConnection, org_id: uuid.UUID, resolved_since: datetime
+) -> tuple[int, int, int]:
+    """(new, in triage, resolved since ``resolved_since``) in one statement."""
+    c = complaints.c
+
+    def tally(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    query = select(
+        tally(c.status == ComplaintStatus.NEW),
+        tally(c.status == ComplaintStatus.TRIAGE),
+        tally(and_(c.status == ComplaintStatus.RESOLVED, c.resolved_at >= resolved_since)),
+    ).where(c.org_id == org_id)
+    new, triage, resolved = (await conn.execute(query)).one()
+    return int(new), int(triage), int(resolved)
+
+
+async def fetch_by_ids(
+    conn: AsyncConnection,
+    table: Table,
+    record: type[R],
+    org_id: uuid.UUID,
+    ids: Iterable[uuid.UUID],
+) -> dict[uuid.UUID, R]:
+    """Records of ``table`` with those ids that belong to ``org_id``; others are absent."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = await conn.execute(
+        select(*table.c).where(table.c.org_id == org_id, table.c.id.in_(wanted))
+    )
+    return {row["id"]: record_from_row(record, row) for row in rows.mappings()}
+
+
+async def fetch_events(
+    conn: AsyncConnection, org_id: uuid.UUID, complaint_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, list[ComplaintEvent]]:
+    """Every event of those complaints, oldest first, grouped by complaint."""
+    wanted = sorted(set(complaint_ids))
+    grouped: dict[uuid.UUID, list[ComplaintEvent]] = {cid: [] for cid in wanted}
+    if not wanted:
+        return grouped
+    e = complaint_events.c
+    rows = await conn.execute(
+        select(*complaint_events.c)
+        .where(e.org_id == org_id, e.complaint_id.in_(wanted))
+        .order_by(e.complaint_id, e.created_at, e.id)
+    )
+    for row in rows.mappings():
+        grouped[row["complaint_id"]].append(record_from_row(ComplaintEvent, row))
+    return grouped
+
+
+async def latest_event_at(
+    conn: AsyncConnection, org_id: uuid.UUID, complaint_id: uuid.UUID
+) -> datetime | None:
+    e = complaint_events.c
+    query = (
+        select(e.created_at)
+        .where(e.org_id == org_id, e.complaint_id == complaint_id)
+        .order_by(e.created_at.desc(), e.id.desc())
+        .limit(1)
+    )
+    return (await conn.execute(query)).scalar_one_or_none()
+
+
+async def compare_and_set(
+    conn: AsyncConnection,
+    org_id: uuid.UUID,
+    complaint_id: uuid.UUID,
+    expected_revision: int,
+    values: Mapping[str, Any],
+) -> Complaint | None:
+    """Apply ``values`` only if the row is still at ``expected_revision``; None if it moved."""
+    c = complaints.c
+    result = await conn.execute(
+        update(complaints)
+        .where(c.id == complaint_id, c.org_id == org_id, c.revision == expected_revision)
+        .values(**values, revision=c.revision + 1)
+        .returning(*_COMPLAINT_COLUMNS)
+    )
+    row = result.mappings().first()
+    return record_from_row(Complaint, row) if row else None
+
+
+async def insert_event(conn: AsyncConnection, event: ComplaintEvent) -> None:
+    await conn.execute(
+        insert(complaint_events).values(
+            id=event.id,
+            org_id=event.org_id,
+            complaint_id=event.complaint_id,
+            from_status=event.from_status,
+            to_status=event.to_status,
+            note_changed=event.note_changed,
+            resolution_note=event.resolution_note,
+            api_key_id=event.api_key_id,
+            created_at=event.created_at,
+        )
+    )
+
+
+def _dialect_insert(conn: AsyncConnection, table: Table) -> Insert:
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+async def upsert(
+    conn: AsyncConnection, table: Table, org_id: uuid.UUID, rows: Sequence[Mapping[str, Any]]
+) -> set[uuid.UUID]:
+    """Insert or update rows by id, never touching a row owned by another organization.
+
+    Returns the ids written; an id missing from the result exists in another organization.
+    """
+    written: set[uuid.UUID] = set()
+    for start in range(0, len(rows), UPSERT_CHUNK):
+        chunk = [{**row, "org_id": org_id} for row in rows[start : start + UPSERT_CHUNK]]
+        stmt: Any = _dialect_insert(conn, table).values(chunk)
+        updates = {name: stmt.excluded[name] for name in chunk[0] if name not in ("id", "org_id")}
+        if "revision" in table.c:
+            updates["revision"] = table.c.revision + 1
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[table.c.id],
+            set_=updates,
+            where=table.c.org_id == stmt.excluded.org_id,
+        ).returning(table.c.id)
+        written.update((await conn.execute(stmt)).scalars())
+    return written

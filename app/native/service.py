@@ -1,0 +1,267 @@
+"""Rules of the native complaint store, shared by GraphQL and the ``/v1`` REST endpoints."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+from typing import Any, Final
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.core.cursors import CursorCodec
+from app.core.db import utcnow
+from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.core.ids import uuid7
+from app.native import repository
+from app.native.models import (
+    Complaint,
+    ComplaintCounts,
+    ComplaintEvent,
+    ComplaintFilter,
+    ComplaintStatus,
+)
+from app.native.tables import complaints
+
+MAX_PAGE_SIZE: Final = 100
+NOTE_MAX_LENGTH: Final = 2000
+STATUS_UPDATE_ATTEMPTS: Final = 8
+E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
+
+# The platform's moves: new → triage → resolved, and resolved → triage to reopen.
+ALLOWED_TRANSITIONS: Final = frozenset(
+    {
+        (ComplaintStatus.NEW, ComplaintStatus.TRIAGE),
+        (ComplaintStatus.TRIAGE, ComplaintStatus.RESOLVED),
+        (ComplaintStatus.RESOLVED, ComplaintStatus.TRIAGE),
+    }
+)
+
+
+class Keep(Enum):
+    """Marker for "leave the resolution note as it is" (the field was not sent)."""
+
+    NOTE = "keep"
+
+
+KEEP_NOTE: Final = Keep.NOTE
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ComplaintPage:
+    """One page of the keyset-paginated list, with a cursor per item."""
+
+    items: list[Complaint]
+    cursors: list[str]
+    has_next: bool
+    has_previous: bool
+
+    @property
+    def end_cursor(self) -> str | None:
+        return self.cursors[-1] if self.cursors else None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StatusUpdate:
+    complaint: Complaint
+    event: ComplaintEvent | None
+
+
+def format_timestamp(value: datetime) -> str:
+    """RFC 3339 in UTC with microseconds, the form used in cursors."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def validate_filter(flt: ComplaintFilter) -> None:
+    if flt.reporter_number is not None and not E164.match(flt.reporter_number):
+        raise ValidationFailed(
+            "invalid filter", details={"reporter_number": "must be an E.164 number"}
+        )
+    if (
+        flt.created_after is not None
+        and flt.created_before is not None
+        and flt.created_after >= flt.created_before
+    ):
+        raise ValidationFailed(
+            "invalid filter", details={"created_before": "must be later than created_after"}
+        )
+    for name in ("created_after", "created_before"):
+        value = getattr(flt, name)
+        if value is not None and value.tzinfo is None:
+            raise ValidationFailed(
+                "invalid filter", details={name: "must include a time zone offset"}
+            )
+
+
+def plan_status_change(
+    current: Complaint, target: ComplaintStatus, note: str | None | Keep, now: datetime
+) -> dict[str, Any] | None:
+    """The column values a status update writes, or None when it changes nothing.
+
+    Setting the status the complaint already has is not a transition: it only edits the
+    note, and with no note change it is a no-op (so a retried request is harmless).
+    """
+    if isinstance(note, str) and len(note) > NOTE_MAX_LENGTH:
+        raise ValidationFailed(
+            "invalid resolution note",
+            details={"resolution_note": f"at most {NOTE_MAX_LENGTH} characters"},
+        )
+    if target != current.status and (current.status, target) not in ALLOWED_TRANSITIONS:
+        raise ValidationFailed(
+            f"cannot move a complaint from {current.status.value} to {target.value}",
+            details={"status": f"transition {current.status.value} -> {target.value} not allowed"},
+        )
+    new_note = current.resolution_note if note is KEEP_NOTE else (note or None)
+    if target == current.status and new_note == current.resolution_note:
+        return None
+    values: dict[str, Any] = {"status": target, "resolution_note": new_note, "updated_at": now}
+    if target == ComplaintStatus.RESOLVED and current.status != ComplaintStatus.RESOLVED:
+        values["resolved_at"] = now
+    elif current.status == ComplaintStatus.RESOLVED and target == ComplaintStatus.TRIAGE:
+        values["resolved_at"] = None  # reopened: the note stays, the resolution time goes
+    return values
+
+
+class ComplaintService:
+    def __init__(
+        self, engine: AsyncEngine, cursors: CursorCodec, resolved_window_days: int = 30
+    ) -> None:
+        self._engine = engine
+        self._cursors = cursors
+        self.resolved_window_days = resolved_window_days
+
+    # Cursors -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _binding(org_id: uuid.UUID) -> str:
+        return f"native-complaints:{org_id}"
+
+    def encode_cursor(self, org_id: uuid.UUID, complaint: Complaint) -> str:
+        payload = {"created_at": format_timestamp(complaint.created_at), "id": str(complaint.id)}
+        return self._cursors.encode(payload, self._binding(org_id))
+
+    def decode_cursor(
+        self, org_id: uuid.UUID, cursor: str, *, field: str
+    ) -> tuple[datetime, uuid.UUID]:
+        payload = self._cursors.decode(cursor, self._binding(org_id), field=field)
+        try:
+            created_at = datetime.fromisoformat(str(payload["created_at"]).replace("Z", "+00:00"))
+            complaint_id = uuid.UUID(str(payload["id"]))
+        except (KeyError, ValueError):
+            raise ValidationFailed("invalid cursor", details={field: "malformed cursor"}) from None
+        if created_at.tzinfo is None:
+            raise ValidationFailed("invalid cursor", details={field: "malformed cursor"})
+        return created_at, complaint_id
+
+    # Reads -------------------------------------------------------------------------------
+
+    async def get(self, org_id: uuid.UUID, complaint_id: uuid.UUID) -> Complaint:
+        found = await self.get_many(org_id, [complaint_id])
+        if complaint_id not in found:
+            raise NotFound()
+        return found[complaint_id]
+
+    async def get_many(
+        self, org_id: uuid.UUID, ids: Iterable[uuid.UUID]
+    ) -> dict[uuid.UUID, Complaint]:
+        async with self._engine.connect() as conn:
+            return await repository.fetch_by_ids(conn, complaints, Complaint, org_id, ids)
+
+    async def page(
+        self,
+        org_id: uuid.UUID,
+        flt: ComplaintFilter,
+        limit: int,
+        cursor: str | None,
+        *,
+        limit_field: str = "first",
+        cursor_field: str = "after",
+    ) -> ComplaintPage:
+        """A page newest first; ``limit`` must be 1..100, ``cursor`` one this org was given."""
+        if not 1 <= limit <= MAX_PAGE_SIZE:
+            raise ValidationFailed(
+                "invalid page size", details={limit_field: f"must be between 1 and {MAX_PAGE_SIZE}"}
+            )
+        validate_filter(flt)
+        after = self.decode_cursor(org_id, cursor, field=cursor_field) if cursor else None
+        async with self._engine.connect() as conn:
+            rows = await repository.page_complaints(conn, org_id, flt, after, limit + 1)
+        items = rows[:limit]
+        return ComplaintPage(
+            items=items,
+            cursors=[self.encode_cursor(org_id, item) for item in items],
+            has_next=len(rows) > limit,
+            has_previous=after is not None,
+        )
+
+    async def count(self, org_id: uuid.UUID, flt: ComplaintFilter) -> int:
+        validate_filter(flt)
+        async with self._engine.connect() as conn:
+            return await repository.count_complaints(conn, org_id, flt)
+
+    async def counts(self, org_id: uuid.UUID) -> ComplaintCounts:
+        since = utcnow() - timedelta(days=self.resolved_window_days)
+        async with self._engine.connect() as conn:
+            new, triage, resolved = await repository.complaint_counts(conn, org_id, since)
+        return ComplaintCounts(
+            new=new,
+            in_triage=triage,
+            resolved_recent=resolved,
+            resolved_window_days=self.resolved_window_days,
+        )
+
+    async def events(
+        self, org_id: uuid.UUID, complaint_ids: Iterable[uuid.UUID]
+    ) -> Mapping[uuid.UUID, list[ComplaintEvent]]:
+        async with self._engine.connect() as conn:
+            return await repository.fetch_events(conn, org_id, complaint_ids)
+
+    async def latest_event_at(self, org_id: uuid.UUID, complaint_id: uuid.UUID) -> datetime | None:
+        async with self._engine.connect() as conn:
+            return await repository.latest_event_at(conn, org_id, complaint_id)
+
+    # Writes ------------------------------------------------------------------------------
+
+    async def update_status(
+        self,
+        org_id: uuid.UUID,
+        complaint_id: uuid.UUID,
+        status: ComplaintStatus,
+        note: str | None | Keep = KEEP_NOTE,
+        *,
+        api_key_id: uuid.UUID | None = None,
+    ) -> StatusUpdate:
+        """Apply one status change and record its event in the same transaction.
+
+        Compare-and-set on the row's revision: a concurrent change makes the write miss,
+        and the change is re-planned against the new state (which may now refuse it).
+        """
+        for _attempt in range(STATUS_UPDATE_ATTEMPTS):
+            current = await self.get(org_id, complaint_id)
+            now = utcnow()
+            values = plan_status_change(current, status, note, now)
+            if values is None:
+                return StatusUpdate(current, None)
+            async with self._engine.begin() as conn:
+                updated = await repository.compare_and_set(
+                    conn, org_id, complaint_id, current.revision, values
+                )
+                if updated is None:
+                    continue
+                event = ComplaintEvent(
+                    id=uuid7(),
+                    org_id=org_id,
+                    complaint_id=complaint_id,
+                    from_status=current.status,
+                    to_status=updated.status,
+                    note_changed=updated.resolution_note != current.resolution_note,
+                    resolution_note=updated.resolution_note,
+                    api_key_id=api_key_id,
+                    created_at=now,
+                )
+                await repository.insert_event(conn, event)
+            return StatusUpdate(updated, event)
+        raise Conflict()
