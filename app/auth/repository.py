@@ -15,7 +15,7 @@ from app.auth.scopes import Scope
 from app.auth.tables import api_keys, organizations
 
 
-def _key_from_row(row: Mapping[str, Any]) -> ApiKey:
+def _key_from_row(row: Mapping[Any, Any]) -> ApiKey:
     return ApiKey(
         id=row["id"],
         org_id=row["org_id"],

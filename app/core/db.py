@@ -68,7 +68,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
-    """WAL lets readers run beside the writer; the busy timeout queues writers instead of failing."""
+    """WAL lets readers run beside the writer; the busy timeout queues writers, not fails them."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")

@@ -19,7 +19,9 @@ def parse_rfc3339(value: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
-        raise ValueError(f"invalid timestamp {value!r}: expected e.g. 2026-04-26T12:00:00Z") from None
+        raise ValueError(
+            f"invalid timestamp {value!r}: expected e.g. 2026-04-26T12:00:00Z"
+        ) from None
     if parsed.tzinfo is None:
         raise ValueError(f"invalid timestamp {value!r}: a time zone offset or Z is required")
     return parsed.astimezone(UTC)

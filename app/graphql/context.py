@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
+import strawberry
 from strawberry.fastapi import BaseContext
 
 from app.auth.keys import Principal
@@ -30,3 +31,7 @@ class GraphQLContext(BaseContext):
     @cached_property
     def native(self) -> NativeLoaders:
         return NativeLoaders(self.services.engine, self.services.complaints, self.principal.org_id)
+
+
+Info = strawberry.Info[GraphQLContext, None]
+"""What resolvers receive as ``info``, with the context typed."""

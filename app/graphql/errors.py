@@ -62,9 +62,7 @@ def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
     return formatted
 
 
-def error_body(
-    code: ErrorCode, message: str, request_id: str, **extensions: Any
-) -> dict[str, Any]:
+def error_body(code: ErrorCode, message: str, request_id: str, **extensions: Any) -> dict[str, Any]:
     """A whole GraphQL response carrying one request-level error (no data)."""
     return {
         "data": None,

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from cross_web import HTTPException as StrawberryHTTPException
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
-from graphql import ExecutionResult
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLHTTPResponse
-from cross_web import HTTPException as StrawberryHTTPException
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from app.core.container import Services
@@ -67,7 +67,7 @@ class GatewayGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
     ) -> Response:
         """Strawberry answers malformed HTTP requests in plain text; answer them in JSON."""
         try:
-            return await super().run(request, context=context, root_value=root_value)  # type: ignore[return-value]
+            return await super().run(request, context=context, root_value=root_value)
         except StrawberryHTTPException as exc:
             code = ErrorCode.NOT_FOUND if exc.status_code == 404 else ErrorCode.BAD_REQUEST
             return JSONResponse(

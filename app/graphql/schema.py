@@ -47,10 +47,13 @@ class GatewaySchema(strawberry.Schema):
 
 def build_schema(settings: Settings | None = None) -> GatewaySchema:
     settings = settings or Settings()
+    max_tokens, max_depth = settings.graphql_max_tokens, settings.graphql_max_depth
+    max_aliases = settings.graphql_max_aliases
+    # Factories, so every request gets fresh extension instances.
     extensions: list[Any] = [
-        MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
-        QueryDepthLimiter(max_depth=settings.graphql_max_depth),
-        MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=max_tokens),
+        lambda: QueryDepthLimiter(max_depth=max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
     ]
     return GatewaySchema(
         query=Query,

@@ -54,7 +54,9 @@ def _number(rng: random.Random) -> str:
     return f"+1{rng.randint(201, 989)}{rng.randint(200, 999)}{rng.randint(1000, 9999)}"
 
 
-def build_dataset(org_key: str, complaint_count: int, seed: int) -> dict[Kind, list[dict[str, Any]]]:
+def build_dataset(
+    org_key: str, complaint_count: int, seed: int
+) -> dict[Kind, list[dict[str, Any]]]:
     """Rows for one organization, in the importer's row shape."""
     rng = random.Random(seed)
     anchor = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)

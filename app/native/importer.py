@@ -266,9 +266,7 @@ def parse_file(
                 problems.append(ImportProblem(name, index, field, error["msg"]))
             continue
         if model.org_id is not None and model.org_id != org_id:
-            problems.append(
-                ImportProblem(name, index, "org_id", "belongs to another organization")
-            )
+            problems.append(ImportProblem(name, index, "org_id", "belongs to another organization"))
             continue
         if model.id in seen:
             problems.append(ImportProblem(name, index, "id", "duplicate id in this file"))
@@ -303,7 +301,9 @@ async def write_rows(
             if foreign:  # raising inside the block rolls the whole file back
                 raise ImportFailed(
                     [
-                        ImportProblem(file, None, "id", f"{record_id} belongs to another organization")
+                        ImportProblem(
+                            file, None, "id", f"{record_id} belongs to another organization"
+                        )
                         for record_id in foreign
                     ]
                 )

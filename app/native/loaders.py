@@ -36,7 +36,7 @@ class NativeLoaders:
         self._complaints = complaints
         self._org_id = org_id
 
-    def _by_id(self, table: Table, record: type[R]) -> DataLoader:
+    def _by_id(self, table: Table, record: type[R]) -> DataLoader[uuid.UUID, Any]:
         async def batch(ids: list[uuid.UUID]) -> list[R | None]:
             async with self._engine.connect() as conn:
                 found = await repository.fetch_by_ids(conn, table, record, self._org_id, ids)
@@ -45,7 +45,7 @@ class NativeLoaders:
         return DataLoader(batch_load_fn=batch)
 
     @cached_property
-    def complaint(self) -> DataLoader:
+    def complaint(self) -> DataLoader[uuid.UUID, Any]:
         async def batch(ids: list[uuid.UUID]) -> list[Any]:
             found = await self._complaints.get_many(self._org_id, ids)
             return [found.get(key) for key in ids]
@@ -53,23 +53,23 @@ class NativeLoaders:
         return DataLoader(batch_load_fn=batch)
 
     @cached_property
-    def phone_number(self) -> DataLoader:
+    def phone_number(self) -> DataLoader[uuid.UUID, Any]:
         return self._by_id(phone_numbers, PhoneNumber)
 
     @cached_property
-    def campaign(self) -> DataLoader:
+    def campaign(self) -> DataLoader[uuid.UUID, Any]:
         return self._by_id(campaigns, Campaign)
 
     @cached_property
-    def outbound_message(self) -> DataLoader:
+    def outbound_message(self) -> DataLoader[uuid.UUID, Any]:
         return self._by_id(outbound_messages, OutboundMessage)
 
     @cached_property
-    def inbound_message(self) -> DataLoader:
+    def inbound_message(self) -> DataLoader[uuid.UUID, Any]:
         return self._by_id(inbound_messages, InboundMessage)
 
     @cached_property
-    def history(self) -> DataLoader:
+    def history(self) -> DataLoader[uuid.UUID, Any]:
         async def batch(ids: list[uuid.UUID]) -> list[list[ComplaintEvent]]:
             found = await self._complaints.events(self._org_id, ids)
             return [found.get(key, []) for key in ids]

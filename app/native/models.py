@@ -166,7 +166,7 @@ R = TypeVar("R")
 _RENAMED = {"from": "from_"}
 
 
-def record_from_row(cls: type[R], row: Mapping[str, Any]) -> R:
+def record_from_row(cls: type[R], row: Mapping[Any, Any]) -> R:
     """Build a record from a row mapping whose keys are the column names."""
     return cls(**{_RENAMED.get(key, key): value for key, value in row.items()})
 

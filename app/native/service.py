@@ -97,7 +97,7 @@ def validate_filter(flt: ComplaintFilter) -> None:
 
 
 def plan_status_change(
-    current: Complaint, target: ComplaintStatus, note: str | None | Keep, now: datetime
+    current: Complaint, target: ComplaintStatus, note: str | Keep | None, now: datetime
 ) -> dict[str, Any] | None:
     """The column values a status update writes, or None when it changes nothing.
 
@@ -230,7 +230,7 @@ class ComplaintService:
         org_id: uuid.UUID,
         complaint_id: uuid.UUID,
         status: ComplaintStatus,
-        note: str | None | Keep = KEEP_NOTE,
+        note: str | Keep | None = KEEP_NOTE,
         *,
         api_key_id: uuid.UUID | None = None,
     ) -> StatusUpdate:

@@ -102,9 +102,7 @@ complaints = Table(
     Column("id", Uuid, primary_key=True),
     _org_column(),
     Column("status", enum_column_type(ComplaintStatus, "complaint_status"), nullable=False),
-    Column(
-        "category", enum_column_type(ComplaintCategory, "complaint_category"), nullable=False
-    ),
+    Column("category", enum_column_type(ComplaintCategory, "complaint_category"), nullable=False),
     Column("source", enum_column_type(ComplaintSource, "complaint_source"), nullable=False),
     Column("reporter_number", String(32), nullable=False),
     Column("phone_number_id", Uuid, nullable=True),
@@ -145,9 +143,7 @@ complaint_events = Table(
     Column("id", Uuid, primary_key=True),
     _org_column(),
     Column("complaint_id", Uuid, ForeignKey("complaints.id"), nullable=False),
-    Column(
-        "from_status", enum_column_type(ComplaintStatus, "event_from_status"), nullable=True
-    ),
+    Column("from_status", enum_column_type(ComplaintStatus, "event_from_status"), nullable=True),
     Column("to_status", enum_column_type(ComplaintStatus, "event_to_status"), nullable=False),
     Column("note_changed", Boolean, nullable=False),
     Column("resolution_note", Text, nullable=True),

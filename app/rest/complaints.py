@@ -110,7 +110,7 @@ async def read_complaint(
     )
 
 
-async def _patch_body(request: Request) -> tuple[ComplaintStatus, str | None | Keep]:
+async def _patch_body(request: Request) -> tuple[ComplaintStatus, str | Keep | None]:
     try:
         body = json.loads(await request.body() or b"null")
     except (ValueError, UnicodeDecodeError):

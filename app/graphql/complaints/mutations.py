@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 import strawberry
-from strawberry.types import Info
 
 from app.auth.permissions import requires
 from app.auth.scopes import Scope
 from app.graphql.complaints.resolvers import parse_complaint_id
-from app.graphql.complaints.types import (
-    ComplaintStatus,
-    IdArgument,
-    UpdateComplaintStatusPayload,
-)
+from app.graphql.complaints.types import IdArgument, UpdateComplaintStatusPayload
+from app.graphql.context import Info
+from app.native.models import ComplaintStatus
 from app.native.service import KEEP_NOTE
 
 
@@ -42,7 +38,6 @@ class ComplaintMutations:
     ) -> UpdateComplaintStatusPayload | None:
         principal = info.context.principal
         complaint_id = parse_complaint_id(id)
-        assert isinstance(complaint_id, uuid.UUID)
         note = KEEP_NOTE if resolution_note is strawberry.UNSET else resolution_note
         result = await info.context.services.complaints.update_status(
             principal.org_id, complaint_id, status, note, api_key_id=principal.key_id

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from strawberry.types import Info
+import uuid
 
 from app.core.errors import NotFound, ValidationFailed
 from app.core.ids import parse_uuid
@@ -11,12 +11,13 @@ from app.graphql.complaints.types import (
     ComplaintEdge,
     ComplaintFilter,
 )
+from app.graphql.context import Info
 from app.graphql.core.types import PageInfo
 from app.native import models
 from app.native.models import Complaint, ComplaintCounts
 
 
-def parse_complaint_id(value: str, field: str = "id") -> object:
+def parse_complaint_id(value: str, field: str = "id") -> uuid.UUID:
     parsed = parse_uuid(value)
     if parsed is None:
         raise ValidationFailed("invalid id", details={field: "must be a UUID"})
@@ -55,4 +56,4 @@ async def resolve_complaints(
 
 
 async def resolve_complaint_counts(info: Info) -> ComplaintCounts:
-    return await info.context.services.complaints.counts(info.context.principal.org_id)  # type: ignore[no-any-return]
+    return await info.context.services.complaints.counts(info.context.principal.org_id)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import strawberry
-from strawberry.types import Info
 
 from app.auth.permissions import requires
 from app.auth.scopes import Scope
@@ -17,6 +16,7 @@ from app.graphql.complaints.types import (
     ComplaintType,
     IdArgument,
 )
+from app.graphql.context import Info
 
 
 @strawberry.type(description="Native complaint queries.")

@@ -14,42 +14,42 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
-from strawberry.types import Info
 
 from app.auth.permissions import requires
 from app.auth.scopes import Scope
 from app.core.errors import ValidationFailed
 from app.core.ids import parse_uuid
+from app.graphql.context import Info
 from app.graphql.core.types import PageInfo
 from app.native import models
+from app.native.models import (
+    CampaignStatus,
+    ComplaintCategory,
+    ComplaintSource,
+    ComplaintStatus,
+    InboundChannel,
+    NumberType,
+    OutboundStatus,
+)
 
-ComplaintStatus = strawberry.enum(
-    models.ComplaintStatus,
+# The domain enums are the GraphQL enums: registering them keeps one source of truth.
+strawberry.enum(
+    ComplaintStatus,
     name="ComplaintStatus",
     description="Where a complaint is in triage: NEW → TRIAGE → RESOLVED (and RESOLVED → "
     "TRIAGE to reopen).",
 )
-ComplaintCategory = strawberry.enum(
-    models.ComplaintCategory, name="ComplaintCategory", description="What the complaint is about."
-)
-ComplaintSource = strawberry.enum(
-    models.ComplaintSource,
+strawberry.enum(ComplaintCategory, name="ComplaintCategory", description="What it is about.")
+strawberry.enum(
+    ComplaintSource,
     name="ComplaintSource",
     description="How the complaint arrived: a recipient's reply, a carrier 7726 report, or "
     "filed by staff.",
 )
-NumberType = strawberry.enum(
-    models.NumberType, name="NumberType", description="Kind of phone number."
-)
-CampaignStatus = strawberry.enum(
-    models.CampaignStatus, name="CampaignStatus", description="Registration status (TCR)."
-)
-OutboundMessageStatus = strawberry.enum(
-    models.OutboundStatus, name="OutboundMessageStatus", description="Delivery status."
-)
-InboundChannel = strawberry.enum(
-    models.InboundChannel, name="InboundChannel", description="Channel of a received message."
-)
+strawberry.enum(NumberType, name="NumberType", description="Kind of phone number.")
+strawberry.enum(CampaignStatus, name="CampaignStatus", description="Registration status (TCR).")
+strawberry.enum(OutboundStatus, name="OutboundMessageStatus", description="Delivery status.")
+strawberry.enum(InboundChannel, name="InboundChannel", description="Channel of a received message.")
 
 
 @strawberry.type(name="Campaign", description="A 10DLC campaign messages are sent under.")
@@ -93,7 +93,7 @@ class OutboundMessageType:
     to: str = strawberry.field(description="Recipient number, E.164.")
     text: str | None = strawberry.field(description="Message text.")
     channel: str = strawberry.field(description="Channel the message went out on.")
-    status: OutboundMessageStatus = strawberry.field(description="Delivery status.")
+    status: OutboundStatus = strawberry.field(description="Delivery status.")
     segment_count: int = strawberry.field(description="Number of SMS segments.")
     created_at: datetime = strawberry.field(description="When the message was created.")
     sent_at: datetime | None = strawberry.field(description="When it was handed to the carrier.")
@@ -138,11 +138,13 @@ class ComplaintEventType:
     created_at: datetime = strawberry.field(description="When the change happened.")
 
 
-def _load(loader: Any, key: uuid.UUID | None) -> Awaitable[Any] | None:
+def _load(loader: Any, key: object | None) -> Awaitable[Any] | None:
     return None if key is None else loader.load(key)
 
 
-@strawberry.type(name="Complaint", description="A complaint about a message, from the native store.")
+@strawberry.type(
+    name="Complaint", description="A complaint about a message, from the native store."
+)
 class ComplaintType:
     id: strawberry.ID = strawberry.field(description="Complaint id (UUIDv7, time-ordered).")
     org_id: strawberry.ID = strawberry.field(description="The organization that owns it.")
@@ -208,7 +210,7 @@ class ComplaintType:
         extensions=[requires(Scope.COMPLAINTS_READ)],
     )
     def history(self, info: Info) -> Awaitable[Any] | None:
-        return info.context.native.history.load(self.id)  # type: ignore[no-any-return]
+        return _load(info.context.native.history, self.id)
 
 
 @strawberry.type(name="ComplaintEdge", description="A complaint and its cursor.")
@@ -226,7 +228,8 @@ class ComplaintConnection:
 
     @strawberry.field(description="How many complaints match the filter, across all pages.")
     async def total_count(self, info: Info) -> int:
-        return await info.context.services.complaints.count(self.org_id, self.filter)
+        count: int = await info.context.services.complaints.count(self.org_id, self.filter)
+        return count
 
 
 @strawberry.type(description="Complaint totals for a dashboard.")

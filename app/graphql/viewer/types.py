@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
+
+from app.graphql.context import Info
 
 
 @strawberry.type(description="The API key making this request.")

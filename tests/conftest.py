@@ -1,0 +1,83 @@
+"""Suite-wide fixtures: one migrated database per run, the real ASGI app, one client.
+
+``TEST_DATABASE_URL`` selects the database (``make test`` runs the suite on a SQLite file
+and again on a throwaway PostgreSQL server); by default a fresh SQLite file is used.
+Tests isolate themselves by creating their own organizations.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from app.core.container import Services
+from app.core.migrate import upgrade
+from app.main import create_app
+from app.settings import Settings
+from tests.fixtures.client import GatewayClient
+from tests.fixtures.factories import Org, make_org
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("gateway")
+
+
+@pytest.fixture(scope="session")
+def database_url(data_dir: Path) -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{data_dir}/test.db"
+
+
+@pytest.fixture(scope="session")
+def is_postgres(database_url: str) -> bool:
+    return database_url.startswith("postgresql")
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, data_dir: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        data_dir=data_dir,
+        secret_key="test-secret-key-not-for-production",
+        graphiql_api_key="",
+    )
+
+
+@pytest.fixture(scope="session")
+async def services(settings: Settings) -> AsyncIterator[Services]:
+    services = Services.create(settings)
+    await upgrade(services.engine)
+    yield services
+    await services.aclose()
+
+
+@pytest.fixture(scope="session")
+def app(services: Services) -> FastAPI:
+    return create_app(services=services)
+
+
+@pytest.fixture(scope="session")
+async def http(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
+        yield client
+
+
+@pytest.fixture
+def client(http: httpx.AsyncClient) -> GatewayClient:
+    return GatewayClient(http)
+
+
+@pytest.fixture
+async def org(services: Services) -> Org:
+    return await make_org(services)
+
+
+@pytest.fixture
+async def other_org(services: Services) -> Org:
+    return await make_org(services)
