@@ -6,8 +6,10 @@ import asyncio
 import logging
 import os
 import sys
+import time
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import date
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -17,6 +19,7 @@ from app.core.container import Services
 from app.core.db import create_engine
 from app.core.errors import GatewayError
 from app.core.migrate import upgrade
+from app.legacy.models import LegacyAccount
 from app.settings import Settings, get_settings
 
 T = TypeVar("T")
@@ -30,10 +33,12 @@ db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
 orgs_cli = typer.Typer(help="Organizations.", no_args_is_help=True)
 keys_cli = typer.Typer(help="API keys.", no_args_is_help=True)
 schema_cli = typer.Typer(help="The GraphQL schema.", no_args_is_help=True)
+legacy_cli = typer.Typer(help="Legacy WhatCounts accounts and the simulator.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(orgs_cli, name="orgs")
 cli.add_typer(keys_cli, name="keys")
 cli.add_typer(schema_cli, name="schema")
+cli.add_typer(legacy_cli, name="legacy")
 
 
 def _run(factory: Callable[[Services], Awaitable[T]], settings: Settings | None = None) -> T:
@@ -180,6 +185,103 @@ def import_records(
         raise typer.Exit(1)
 
 
+def _print_account(account: LegacyAccount) -> None:
+    lists = " ".join(sorted(account.allowed_list_ids)) if account.allowed_list_ids else "any"
+    typer.echo(
+        f"organization: {account.org_id}\n"
+        f"base url:     {account.base_url}\n"
+        f"realm:        {account.realm} (id {account.realm_id})\n"
+        f"time zone:    {account.timezone}\n"
+        f"lists:        {lists}\n"
+        f"password:     (stored encrypted, never shown)\n"
+        f"linked:       {account.updated_at:%Y-%m-%d %H:%M:%S}Z"
+    )
+
+
+@legacy_cli.command("link")
+def legacy_link(
+    org: Annotated[str, typer.Option("--org", help="Organization id.")],
+    base_url: Annotated[
+        str, typer.Option("--base-url", help="The site root, e.g. https://mail.example.com.")
+    ],
+    realm: Annotated[str, typer.Option("--realm", help="Realm (account) name for Basic auth.")],
+    realm_id: Annotated[
+        int,
+        typer.Option(
+            "--realm-id", help="The realm's numeric id (rows of any other realm are dropped)."
+        ),
+    ],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the API password from standard input.")
+    ] = False,
+    timezone: Annotated[str, typer.Option("--timezone", help="The site's IANA time zone.")] = "UTC",
+    lists: Annotated[
+        list[str] | None,
+        typer.Option("--list", help="A list id this organization may read (repeatable)."),
+    ] = None,
+) -> None:
+    """Link an organization to its legacy WhatCounts account (the password is stored encrypted)."""
+    if not password_stdin:
+        typer.echo("error: pass the password on standard input with --password-stdin", err=True)
+        raise typer.Exit(2)
+    password = sys.stdin.readline().rstrip("\r\n")
+    org_id = _uuid(org, "--org")
+
+    async def main(services: Services) -> LegacyAccount:
+        await services.auth.get_organization(org_id)
+        return await services.legacy.link(
+            org_id, base_url=base_url, realm=realm, realm_id=realm_id, password=password,
+            timezone=timezone, list_ids=lists or None,
+        )  # fmt: skip
+
+    _print_account(_run(main))
+
+
+@legacy_cli.command("show")
+def legacy_show(org: Annotated[str, typer.Option("--org", help="Organization id.")]) -> None:
+    """Show an organization's legacy account (never the password)."""
+    org_id = _uuid(org, "--org")
+    _print_account(_run(lambda s: s.legacy.account(org_id)))
+
+
+@legacy_cli.command("unlink")
+def legacy_unlink(org: Annotated[str, typer.Option("--org", help="Organization id.")]) -> None:
+    """Remove an organization's legacy account and its stored password."""
+    org_id = _uuid(org, "--org")
+    _run(lambda s: s.legacy.unlink(org_id))
+    typer.echo("unlinked")
+
+
+@legacy_cli.command("simulator")
+def legacy_simulator(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8001,
+    seed: Annotated[int, typer.Option(help="Seed of the generated lists.")] = 1,
+    anchor: Annotated[
+        str | None, typer.Option(help="Last day of the generated year (yyyy-mm-dd).")
+    ] = None,
+) -> None:
+    """Run the WhatCounts-compatible simulator in the foreground."""
+    from app.legacy.simulator import DEFAULT_ANCHOR, SimulatorServer, SimulatorState
+
+    state = SimulatorState(
+        seed=seed, anchor=date.fromisoformat(anchor) if anchor else DEFAULT_ANCHOR
+    )
+    server = SimulatorServer(state, host, port).start()
+    typer.echo(f"WhatCounts simulator on {server.base_url}")
+    for realm in state.realms.values():
+        lists = ", ".join(
+            f"{sim.list_id} ({len(sim.rows)})" for sim in state.lists.values() if sim.realm == realm
+        )
+        typer.echo(f"  realm {realm.name} (id {realm.realm_id}, {realm.timezone}): lists {lists}")
+    typer.echo("  passwords are <realm>-api-password; Ctrl-C stops")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.stop()
+
+
 @schema_cli.command("export")
 def schema_export(
     output: Annotated[Path, typer.Option("--output", "-o")] = Path("schema.graphql"),
@@ -217,17 +319,30 @@ def serve(
 def demo(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    legacy_port: Annotated[int, typer.Option(help="Port of the legacy simulator.")] = 8001,
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
 ) -> None:
-    """Migrate, seed the demo organizations, print demo keys, and serve with GraphiQL."""
+    """Migrate, seed the demo organizations, start the legacy simulator and link them to it,
+    print demo keys, and serve with GraphiQL."""
     from app.auth.scopes import ALL_SCOPES, Scope
+    from app.legacy.simulator import SimulatorServer, SimulatorState
     from app.native.demo import seed
 
     settings = get_settings()
+    # The simulator's year of complaints ends today, so the demo's two sources overlap.
+    state = SimulatorState(seed=1, anchor=date.today())
+    simulator = SimulatorServer(state, host, legacy_port) if serve_after else None
+    base_url = simulator.base_url if simulator else f"http://{host}:{legacy_port}"
 
     async def main(services: Services) -> tuple[str, str, list[str]]:
         await upgrade(services.engine)
         orgs = await seed(services.engine)
+        for org, realm in zip(orgs, ("acme", "globex"), strict=True):
+            sim_realm = state.realms[realm]
+            await services.legacy.link(
+                org.id, base_url=base_url, realm=realm, realm_id=sim_realm.realm_id,
+                password=sim_realm.password, timezone=sim_realm.timezone,
+            )  # fmt: skip
         demo_org = orgs[0].id
         for key in await services.auth.list_keys(demo_org):
             if key.name and key.name.startswith("demo:") and key.revoked_at is None:
@@ -240,12 +355,15 @@ def demo(
 
     full, read, org_lines = _run(main, settings)
     url = f"http://{host}:{port}/graphql"
+    if simulator is not None:
+        simulator.start()
     typer.echo(
         "\nComplaints gateway demo\n"
         + "".join(f"  organization: {line}\n" for line in org_lines)
         + f"  key, every scope:         {full}\n"
         f"  key, complaints:read only: {read}\n"
         f"  GraphiQL: {url}  (opens with the every-scope key in its headers)\n"
+        f"  legacy WhatCounts simulator: {base_url} (Acme: lists 10, 11, 12, 13; Globex: 20, 21)\n"
         f'  curl: curl -s {url} -H "Authorization: Bearer {read}" '
         "-H 'Content-Type: application/json' -d '{\"query\":\"{ complaintCounts { new } }\"}'\n"
     )

@@ -43,6 +43,27 @@ class Settings(BaseSettings):
     graphql_max_depth: int = Field(default=12, ge=2, le=100)
     graphql_max_aliases: int = Field(default=50, ge=1, le=1000)
     graphql_max_tokens: int = Field(default=5000, ge=100, le=1_000_000)
+    legacy_max_concurrency: int = Field(
+        default=4, ge=1, le=64, description="Requests in flight to one legacy site, per process."
+    )
+    legacy_connect_timeout: float = Field(default=3.0, gt=0, le=60)
+    legacy_read_timeout: float = Field(default=10.0, gt=0, le=300)
+    legacy_deadline: float = Field(
+        default=20.0,
+        gt=0,
+        le=600,
+        description="Total time for one upstream call, retries included.",
+    )
+    legacy_max_attempts: int = Field(default=3, ge=1, le=10)
+    legacy_backoff_base: float = Field(default=0.2, ge=0, le=30)
+    legacy_backoff_max: float = Field(default=2.0, ge=0, le=60)
+    legacy_cache_ttl: float = Field(
+        default=0.0,
+        ge=0,
+        le=3600,
+        description="Seconds report pages are reused across requests; 0 is off.",
+    )
+    legacy_cache_max_pages: int = Field(default=2000, ge=1, le=1_000_000)
     log_level: str = "INFO"
     complaint_resolved_window_days: int = Field(default=30, ge=1, le=3650)
 

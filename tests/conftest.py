@@ -21,6 +21,7 @@ from app.main import create_app
 from app.settings import Settings
 from tests.fixtures.client import GatewayClient
 from tests.fixtures.factories import Org, make_org
+from tests.fixtures.legacy import simulator, simulator_server  # noqa: F401  (fixtures)
 
 
 @pytest.fixture(scope="session")
@@ -45,6 +46,14 @@ def settings(database_url: str, data_dir: Path) -> Settings:
         data_dir=data_dir,
         secret_key="test-secret-key-not-for-production",
         graphiql_api_key="",
+        # Short enough that timeouts and retries are quick to prove, long enough for a
+        # loaded CI machine to answer a healthy request.
+        legacy_connect_timeout=2.0,
+        legacy_read_timeout=1.0,
+        legacy_deadline=4.0,
+        legacy_max_attempts=3,
+        legacy_backoff_base=0.01,
+        legacy_backoff_max=0.05,
     )
 
 

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.auth.service import AuthService
 from app.core.cursors import CursorCodec
 from app.core.db import create_engine
 from app.core.secrets import derive_key, load_root_secret
+from app.legacy.cache import PageCache
+from app.legacy.client import WhatCountsClient
+from app.legacy.crypto import PasswordBox
+from app.legacy.service import LegacyService
 from app.native.service import ComplaintService
 from app.settings import Settings
 
@@ -20,12 +25,20 @@ class Services:
     engine: AsyncEngine
     auth: AuthService
     complaints: ComplaintService
+    legacy: LegacyService
+    http: httpx.AsyncClient
 
     @classmethod
     def create(cls, settings: Settings, engine: AsyncEngine | None = None) -> Services:
         engine = engine or create_engine(settings)
         root = load_root_secret(settings)
         cursors = CursorCodec(derive_key(root, "cursor"))
+        # One client for the process lifetime: pooled keep-alive connections to legacy sites.
+        http = httpx.AsyncClient(
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+            follow_redirects=False,
+            trust_env=False,
+        )
         return cls(
             settings=settings,
             engine=engine,
@@ -33,7 +46,16 @@ class Services:
             complaints=ComplaintService(
                 engine, cursors, resolved_window_days=settings.complaint_resolved_window_days
             ),
+            legacy=LegacyService(
+                engine,
+                PasswordBox(root),
+                WhatCountsClient(http, settings),
+                PageCache(settings.legacy_cache_ttl, settings.legacy_cache_max_pages),
+                cursors,
+            ),
+            http=http,
         )
 
     async def aclose(self) -> None:
+        await self.http.aclose()
         await self.engine.dispose()

@@ -23,6 +23,10 @@ class ErrorCode(StrEnum):
     GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
     BAD_REQUEST = "BAD_REQUEST"
     INTERNAL = "INTERNAL"
+    UPSTREAM_UNAVAILABLE = "UPSTREAM_UNAVAILABLE"
+    UPSTREAM_TIMEOUT = "UPSTREAM_TIMEOUT"
+    UPSTREAM_BAD_RESPONSE = "UPSTREAM_BAD_RESPONSE"
+    UPSTREAM_UNAUTHORIZED = "UPSTREAM_UNAUTHORIZED"
 
 
 HTTP_STATUS: dict[ErrorCode, int] = {
@@ -35,6 +39,10 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.GRAPHQL_PARSE_FAILED: 400,
     ErrorCode.BAD_REQUEST: 400,
     ErrorCode.INTERNAL: 500,
+    ErrorCode.UPSTREAM_UNAVAILABLE: 502,
+    ErrorCode.UPSTREAM_TIMEOUT: 504,
+    ErrorCode.UPSTREAM_BAD_RESPONSE: 502,
+    ErrorCode.UPSTREAM_UNAUTHORIZED: 502,
 }
 
 
@@ -94,3 +102,21 @@ class Conflict(GatewayError):
 
     code = ErrorCode.CONFLICT
     default_message = "the resource changed concurrently, retry the request"
+
+
+class UpstreamError(GatewayError):
+    """A legacy site failed; ``extensions.upstream`` says which call, never with secrets."""
+
+    def __init__(
+        self,
+        code: ErrorCode,
+        message: str,
+        *,
+        source: str,
+        status: int | None,
+        list_id: str | None = None,
+    ) -> None:
+        self.code = code
+        self.status = status
+        upstream: dict[str, object] = {"source": source, "status": status, "listId": list_id}
+        super().__init__(message, extensions={"upstream": upstream})

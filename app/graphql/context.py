@@ -10,6 +10,7 @@ from strawberry.fastapi import BaseContext
 from app.auth.keys import Principal
 from app.core.container import Services
 from app.core.errors import Unauthorized
+from app.legacy.loaders import LegacyLoaders
 from app.native.loaders import NativeLoaders
 
 
@@ -31,6 +32,10 @@ class GraphQLContext(BaseContext):
     @cached_property
     def native(self) -> NativeLoaders:
         return NativeLoaders(self.services.engine, self.services.complaints, self.principal.org_id)
+
+    @cached_property
+    def legacy(self) -> LegacyLoaders:
+        return LegacyLoaders(self.services.legacy, self.principal.org_id)
 
 
 Info = strawberry.Info[GraphQLContext, None]

@@ -36,6 +36,14 @@ query FirstLook {
       }
     }
   }
+  # The legacy WhatCounts report of mailing list 11 (needs lists:read).
+  listComplaintReport(listId: "11") {
+    complaintTotal
+    complaints(first: 3) {
+      totalCount
+      edges { node { date email firstName lastName phone country } }
+    }
+  }
 }
 """
 

@@ -74,6 +74,7 @@ def test_guarded_fields_carry_their_scopes_in_the_sdl() -> None:
         "Query.complaint": ["complaints:read"],
         "Query.complaints": ["complaints:read"],
         "Query.complaintCounts": ["complaints:read"],
+        "Query.listComplaintReport": ["lists:read"],
         "Complaint.phoneNumber": ["numbers:read"],
         "Complaint.campaign": ["campaigns:read"],
         "Complaint.outboundMessage": ["messages:read"],

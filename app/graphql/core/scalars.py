@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import date, datetime
 from typing import Any
 
 import strawberry
@@ -24,5 +25,26 @@ DateTimeScalar = strawberry.scalar(
     parse_value=parse_datetime,
 )
 
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_date(value: Any) -> date:
+    """Exactly ``yyyy-mm-dd`` (the legacy API's form); anything looser is refused here,
+    because the legacy site would silently ignore it and return every complaint."""
+    if not isinstance(value, str) or not _DATE.match(value):
+        raise ValueError(f"invalid Date {value!r}: expected yyyy-mm-dd")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"invalid Date {value!r}: no such day") from None
+
+
+DateScalar = strawberry.scalar(
+    name="Date",
+    description="A calendar day, exactly yyyy-mm-dd (e.g. 2016-06-15).",
+    serialize=date.isoformat,
+    parse_value=parse_date,
+)
+
 # IDs need no override: graphql-core writes non-builtin values (UUIDs) with str().
-SCALAR_OVERRIDES: dict[object, Any] = {datetime: DateTimeScalar}
+SCALAR_OVERRIDES: dict[object, Any] = {datetime: DateTimeScalar, date: DateScalar}

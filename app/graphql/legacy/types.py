@@ -1,0 +1,113 @@
+"""GraphQL types of the legacy list complaint report."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+import strawberry
+
+from app.graphql.context import Info
+from app.graphql.core.types import PageInfo
+from app.graphql.legacy import resolvers
+from app.legacy.models import ReportQuery
+
+
+@strawberry.type(
+    name="ListComplaint",
+    description="One contact who reported an abuse complaint, as the legacy report lists it. "
+    'Fields the site never set are null; blank ones stay "".',
+)
+class ListComplaintType:
+    date: datetime | None = strawberry.field(
+        description="When the complaint was made (the site's local time, converted to UTC)."
+    )
+    subscriber_id: strawberry.ID | None = strawberry.field(description="The contact's id.")
+    realm_id: strawberry.ID | None = strawberry.field(description="The realm (account) id.")
+    email: str | None = strawberry.field(description="Email address.")
+    first_name: str | None = strawberry.field(description="First name.")
+    last_name: str | None = strawberry.field(description="Last name.")
+    company: str | None = strawberry.field(description="Company.")
+    address1: str | None = strawberry.field(description="Address line 1.")
+    address2: str | None = strawberry.field(description="Address line 2.")
+    city: str | None = strawberry.field(description="City.")
+    state: str | None = strawberry.field(description="State or region.")
+    zip: str | None = strawberry.field(description="Postal code.")
+    country: str | None = strawberry.field(description="Country, as the site spells it.")
+    phone: str | None = strawberry.field(description="Phone number, free format.")
+    fax: str | None = strawberry.field(description="Fax number, free format.")
+    created_date: datetime | None = strawberry.field(
+        description="When the contact was created (UTC)."
+    )
+    updated_date: datetime | None = strawberry.field(
+        description="When the contact last changed (UTC)."
+    )
+    md5_encryption: str | None = strawberry.field(
+        description="MD5 of the email, as the site gives it."
+    )
+    sha1_encryption: str | None = strawberry.field(
+        description="SHA-1 of the email, as the site gives it."
+    )
+
+
+@strawberry.type(description="A list complaint and its cursor.")
+class ListComplaintEdge:
+    cursor: str = strawberry.field(description="Pass as `after` to continue after this row.")
+    node: ListComplaintType = strawberry.field(description="The complaint row.")
+
+
+@strawberry.type(description="A window of a list complaint report, in the site's own order.")
+class ListComplaintConnection:
+    edges: list[ListComplaintEdge] = strawberry.field(description="The rows of this window.")
+    page_info: PageInfo = strawberry.field(description="Where this window sits.")
+    total_count: int = strawberry.field(
+        description="The site's complaintTotal for this report (all windows)."
+    )
+
+
+@strawberry.type(
+    name="ListComplaintReport",
+    description="The legacy WhatCounts complaint report of one mailing list, optionally "
+    "limited to whole days [start, end) in the site's time zone.",
+)
+class ListComplaintReportType:
+    list_id: strawberry.ID = strawberry.field(description="The mailing list.")
+    start: date | None = strawberry.field(description="First day included (site time zone).")
+    end: date | None = strawberry.field(description="First day excluded (site time zone).")
+    query: strawberry.Private[ReportQuery]
+
+    @strawberry.field(description="How many complaints the report holds (one upstream request).")
+    async def complaint_total(self, info: Info) -> int:
+        return await resolvers.resolve_total(info, self.query)
+
+    @strawberry.field(
+        description="A window of the report; fetches only the site pages it overlaps."
+    )
+    async def complaints(
+        self,
+        info: Info,
+        first: Annotated[int, strawberry.argument(description="Window size, 1 to 500.")] = 100,
+        after: Annotated[
+            str | None, strawberry.argument(description="`endCursor` of the previous window.")
+        ] = None,
+    ) -> ListComplaintConnection:
+        page = await resolvers.resolve_window(info, self.query, first, after)
+        return ListComplaintConnection(
+            edges=[
+                ListComplaintEdge(cursor=cursor, node=row)  # type: ignore[arg-type]
+                for row, cursor in zip(page.rows, page.cursors, strict=True)
+            ],
+            page_info=PageInfo(
+                has_next_page=page.has_next,
+                has_previous_page=page.has_previous,
+                start_cursor=page.cursors[0] if page.cursors else None,
+                end_cursor=page.end_cursor,
+            ),
+            total_count=page.total,
+        )
+
+    @classmethod
+    def of(cls, query: ReportQuery) -> ListComplaintReportType:
+        return cls(
+            list_id=strawberry.ID(query.list_id), start=query.start, end=query.end, query=query
+        )

@@ -1,0 +1,1 @@
+"""The legacy WhatCounts list complaint report: accounts, client, parsing, loaders, simulator."""

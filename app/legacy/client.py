@@ -1,0 +1,168 @@
+"""The WhatCounts HTTP client: gentle with an old, slow site.
+
+One ``httpx.AsyncClient`` for the app's lifetime. Per site (base URL) a semaphore bounds
+the requests in flight across every GraphQL request of the process. Each call has connect
+and read timeouts and a total deadline; transport errors, 5xx and 429 are retried with
+exponential backoff and full jitter (``Retry-After`` honoured), within the deadline and a
+bounded number of attempts. Credentials go in the Authorization header only: they never
+appear in a URL, a log line or an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import random
+import time
+from typing import Any
+
+import httpx
+
+from app.core.errors import ErrorCode, NotFound, UpstreamError
+from app.legacy.models import Credentials, ReportQuery
+from app.settings import Settings
+
+logger = logging.getLogger("app.legacy")
+
+ACCEPT = "application/vnd.whatcounts-v1+json"
+SOURCE = "legacy"
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """``Retry-After`` as seconds: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+class WhatCountsClient:
+    def __init__(self, http: httpx.AsyncClient, settings: Settings) -> None:
+        self._http = http
+        self._settings = settings
+        self._limits: dict[str, asyncio.Semaphore] = {}
+        self._timeout = httpx.Timeout(
+            connect=settings.legacy_connect_timeout,
+            read=settings.legacy_read_timeout,
+            write=settings.legacy_read_timeout,
+            pool=settings.legacy_deadline,
+        )
+
+    def _limit(self, base_url: str) -> asyncio.Semaphore:
+        if base_url not in self._limits:
+            self._limits[base_url] = asyncio.Semaphore(self._settings.legacy_max_concurrency)
+        return self._limits[base_url]
+
+    async def fetch_report(self, credentials: Credentials, query: ReportQuery, skip: int) -> Any:
+        """The decoded JSON body of one report page, or a typed upstream error."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._settings.legacy_deadline
+        try:
+            async with asyncio.timeout_at(deadline):
+                return await self._attempts(credentials, query, skip, deadline)
+        except TimeoutError:
+            raise self._error(
+                ErrorCode.UPSTREAM_TIMEOUT, "the legacy site did not answer in time", None, query
+            ) from None
+
+    async def _attempts(
+        self, credentials: Credentials, query: ReportQuery, skip: int, deadline: float
+    ) -> Any:
+        settings = self._settings
+        url = f"{credentials.base_url}/rest/lists/{query.list_id}/complaints"
+        params: dict[str, str] = {}
+        if query.start is not None:
+            params["start"] = query.start.isoformat()
+        if query.end is not None:
+            params["end"] = query.end.isoformat()
+        params["skip"] = str(skip)
+        headers = {"Accept": ACCEPT, "Content-Type": "application/json"}
+        auth = httpx.BasicAuth(credentials.realm, credentials.password)
+        loop = asyncio.get_running_loop()
+        for attempt in range(1, settings.legacy_max_attempts + 1):
+            delay: float | None = None
+            try:
+                async with self._limit(credentials.base_url):
+                    response = await self._http.get(
+                        url, params=params, headers=headers, auth=auth, timeout=self._timeout
+                    )
+            except httpx.TimeoutException:
+                failure = self._error(
+                    ErrorCode.UPSTREAM_TIMEOUT, "the legacy site timed out", None, query
+                )
+            except httpx.TransportError as exc:
+                failure = self._error(
+                    ErrorCode.UPSTREAM_UNAVAILABLE,
+                    f"the legacy site is unreachable ({type(exc).__name__})",
+                    None,
+                    query,
+                )
+            else:
+                status = response.status_code
+                if status == 200:
+                    try:
+                        return response.json()
+                    except ValueError:
+                        raise self._error(
+                            ErrorCode.UPSTREAM_BAD_RESPONSE,
+                            "the legacy site answered with something other than JSON",
+                            status,
+                            query,
+                        ) from None
+                if status in (401, 403):
+                    raise self._error(
+                        ErrorCode.UPSTREAM_UNAUTHORIZED,
+                        "the legacy site refused the stored credentials; an operator must "
+                        "re-link the account",
+                        status,
+                        query,
+                    )
+                if status == 404:
+                    raise NotFound(
+                        "list not found",
+                        extensions={
+                            "upstream": {"source": SOURCE, "status": 404, "listId": query.list_id}
+                        },
+                    )
+                if status != 429 and status < 500:
+                    raise self._error(
+                        ErrorCode.UPSTREAM_BAD_RESPONSE,
+                        f"the legacy site answered HTTP {status}",
+                        status,
+                        query,
+                    )
+                failure = self._error(
+                    ErrorCode.UPSTREAM_UNAVAILABLE,
+                    f"the legacy site answered HTTP {status}",
+                    status,
+                    query,
+                )
+                delay = retry_after_seconds(response.headers.get("retry-after"))
+            if attempt == settings.legacy_max_attempts:
+                raise failure
+            if delay is None:
+                cap = min(
+                    settings.legacy_backoff_max, settings.legacy_backoff_base * 2 ** (attempt - 1)
+                )
+                delay = random.uniform(0, cap)  # noqa: S311 (jitter, not security)
+            if loop.time() + delay >= deadline:
+                raise failure  # waiting would only run into the deadline
+            logger.info(
+                "legacy list %s skip %d: attempt %d failed (%s), retrying in %.2fs",
+                query.list_id, skip, attempt, failure.code.value, delay,
+            )  # fmt: skip
+            await asyncio.sleep(delay)
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _error(
+        code: ErrorCode, message: str, status: int | None, query: ReportQuery
+    ) -> UpstreamError:
+        return UpstreamError(code, message, source=SOURCE, status=status, list_id=query.list_id)

@@ -1,0 +1,94 @@
+"""Records of the legacy side."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+PAGE_SIZE = 500  # the site's fixed page: skip = 0, 500, 1000, ...
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class LegacyAccount:
+    """A linked account as everyone may see it: no password here."""
+
+    org_id: uuid.UUID
+    base_url: str
+    realm: str
+    realm_id: int
+    timezone: str
+    allowed_list_ids: frozenset[str] | None
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def may_read(self, list_id: str) -> bool:
+        return self.allowed_list_ids is None or list_id in self.allowed_list_ids
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Credentials:
+    """What the client needs to call a site; only built right before a request."""
+
+    base_url: str
+    realm: str
+    password: str = dataclasses.field(repr=False)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ReportQuery:
+    """One report: a list and an optional ``[start, end)`` window of whole local days."""
+
+    list_id: str
+    start: date | None
+    end: date | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PageKey:
+    """One page of one report of one organization's account: the unit of fetching."""
+
+    org_id: uuid.UUID
+    query: ReportQuery
+    skip: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ListComplaint:
+    """One row of the report, with timestamps converted to UTC. Absent fields are None."""
+
+    list_id: str
+    position: int  # offset in the site's own order
+    date: datetime | None
+    subscriber_id: str | None
+    realm_id: str | None
+    email: str | None
+    first_name: str | None
+    last_name: str | None
+    company: str | None
+    address1: str | None
+    address2: str | None
+    city: str | None
+    state: str | None
+    zip: str | None
+    country: str | None
+    phone: str | None
+    fax: str | None
+    created_date: datetime | None
+    updated_date: datetime | None
+    md5_encryption: str | None
+    sha1_encryption: str | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ReportPage:
+    """One response of the site: its total and the rows kept after the realm check."""
+
+    total: int
+    rows: tuple[ListComplaint, ...]
+    dropped_foreign_rows: int = 0

@@ -1,0 +1,59 @@
+"""SQL for legacy accounts."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.legacy.models import LegacyAccount
+from app.legacy.tables import legacy_accounts
+from app.native.repository import upsert
+
+
+def _account(row: Mapping[Any, Any]) -> LegacyAccount:
+    allowed = row["allowed_list_ids"]
+    return LegacyAccount(
+        org_id=row["org_id"],
+        base_url=row["base_url"],
+        realm=row["realm"],
+        realm_id=row["realm_id"],
+        timezone=row["timezone"],
+        allowed_list_ids=frozenset(allowed.split()) if allowed is not None else None,
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+async def get_account(conn: AsyncConnection, org_id: uuid.UUID) -> tuple[LegacyAccount, str] | None:
+    """The account and its sealed password."""
+    row = (
+        (await conn.execute(select(legacy_accounts).where(legacy_accounts.c.org_id == org_id)))
+        .mappings()
+        .first()
+    )
+    return (_account(row), row["password_encrypted"]) if row else None
+
+
+async def save_account(conn: AsyncConnection, account: LegacyAccount, sealed: str) -> None:
+    row = {
+        "base_url": account.base_url,
+        "realm": account.realm,
+        "realm_id": account.realm_id,
+        "password_encrypted": sealed,
+        "timezone": account.timezone,
+        "allowed_list_ids": " ".join(sorted(account.allowed_list_ids))
+        if account.allowed_list_ids is not None
+        else None,
+        "created_at": account.created_at,
+        "updated_at": account.updated_at,
+    }
+    await upsert(conn, legacy_accounts, account.org_id, [row], key="org_id")
+
+
+async def delete_account(conn: AsyncConnection, org_id: uuid.UUID) -> bool:
+    result = await conn.execute(delete(legacy_accounts).where(legacy_accounts.c.org_id == org_id))
+    return bool(result.rowcount)

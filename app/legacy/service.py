@@ -1,0 +1,176 @@
+"""Rules of the legacy side: linking accounts, who may read which list, fetching pages."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.core.cursors import CursorCodec
+from app.core.db import utcnow
+from app.core.errors import ErrorCode, NotFound, UpstreamError, ValidationFailed
+from app.legacy import repository
+from app.legacy.cache import PageCache
+from app.legacy.client import SOURCE, WhatCountsClient
+from app.legacy.crypto import PasswordBox
+from app.legacy.models import Credentials, LegacyAccount, PageKey, ReportPage, ReportQuery
+from app.legacy.parsing import BadResponse, parse_page
+
+logger = logging.getLogger("app.legacy")
+
+LIST_ID = re.compile(r"^[0-9]{1,18}$")
+
+
+def validate_list_id(value: str, field: str = "list_id") -> str:
+    """List ids go into a URL path: digits only, so nothing else can ever reach it."""
+    if not LIST_ID.match(value):
+        raise ValidationFailed("invalid list id", details={field: "must be a numeric list id"})
+    return value
+
+
+def normalize_base_url(value: str) -> str:
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationFailed(
+            "invalid base URL", details={"base_url": "must be an http(s) URL of the site root"}
+        )
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise ValidationFailed(
+            "invalid base URL",
+            details={"base_url": "no credentials, query or fragment in the base URL"},
+        )
+    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+
+
+class LegacyService:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        box: PasswordBox,
+        client: WhatCountsClient,
+        cache: PageCache,
+        cursors: CursorCodec,
+    ) -> None:
+        self._engine = engine
+        self._box = box
+        self.client = client
+        self.cache = cache
+        self._cursors = cursors
+
+    # Cursors: an offset in the site's order, bound to the organization and the report.
+
+    @staticmethod
+    def _binding(org_id: uuid.UUID, query: ReportQuery) -> str:
+        return f"legacy-report:{org_id}:{query.list_id}:{query.start}:{query.end}"
+
+    def encode_cursor(self, org_id: uuid.UUID, query: ReportQuery, offset: int) -> str:
+        return self._cursors.encode({"offset": offset}, self._binding(org_id, query))
+
+    def decode_cursor(self, org_id: uuid.UUID, query: ReportQuery, cursor: str) -> int:
+        payload = self._cursors.decode(cursor, self._binding(org_id, query), field="after")
+        offset = payload.get("offset")
+        if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+            raise ValidationFailed("invalid cursor", details={"after": "malformed cursor"})
+        return offset
+
+    async def link(
+        self,
+        org_id: uuid.UUID,
+        *,
+        base_url: str,
+        realm: str,
+        realm_id: int,
+        password: str,
+        timezone: str = "UTC",
+        list_ids: Iterable[str] | None = None,
+    ) -> LegacyAccount:
+        """Link (or re-link) the organization's account; the password is stored sealed."""
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValidationFailed(
+                "invalid time zone", details={"timezone": "must be an IANA time zone"}
+            ) from None
+        if not realm.strip():
+            raise ValidationFailed("invalid realm", details={"realm": "required"})
+        if not password:
+            raise ValidationFailed("invalid password", details={"password": "required"})
+        if realm_id <= 0:
+            raise ValidationFailed("invalid realm id", details={"realm_id": "must be positive"})
+        allowed = None
+        if list_ids is not None:
+            allowed = frozenset(validate_list_id(v.strip(), "list") for v in list_ids)
+        now = utcnow()
+        async with self._engine.begin() as conn:
+            existing = await repository.get_account(conn, org_id)
+            account = LegacyAccount(
+                org_id=org_id,
+                base_url=normalize_base_url(base_url),
+                realm=realm.strip(),
+                realm_id=realm_id,
+                timezone=timezone,
+                allowed_list_ids=allowed or None,
+                created_at=existing[0].created_at if existing else now,
+                updated_at=now,
+            )
+            await repository.save_account(conn, account, self._box.seal(password))
+        return account
+
+    async def account(self, org_id: uuid.UUID) -> LegacyAccount:
+        async with self._engine.connect() as conn:
+            found = await repository.get_account(conn, org_id)
+        if found is None:
+            raise NotFound("no legacy account is linked to this organization")
+        return found[0]
+
+    async def unlink(self, org_id: uuid.UUID) -> None:
+        async with self._engine.begin() as conn:
+            if not await repository.delete_account(conn, org_id):
+                raise NotFound("no legacy account is linked to this organization")
+
+    async def account_with_credentials(
+        self, org_id: uuid.UUID
+    ) -> tuple[LegacyAccount, Credentials] | None:
+        async with self._engine.connect() as conn:
+            found = await repository.get_account(conn, org_id)
+        if found is None:
+            return None
+        account, sealed = found
+        return account, Credentials(account.base_url, account.realm, self._box.open(sealed))
+
+    async def fetch_page(
+        self, account: LegacyAccount, credentials: Credentials, key: PageKey
+    ) -> ReportPage:
+        """One page, through the cache when it is on; parsed, realm-checked."""
+
+        async def fetch() -> ReportPage:
+            body = await self.client.fetch_report(credentials, key.query, key.skip)
+            try:
+                page = parse_page(
+                    body,
+                    list_id=key.query.list_id,
+                    skip=key.skip,
+                    zone=account.zone,
+                    realm_id=account.realm_id,
+                )
+            except BadResponse as exc:
+                raise UpstreamError(
+                    ErrorCode.UPSTREAM_BAD_RESPONSE,
+                    f"the legacy site's report is not the documented shape: {exc}",
+                    source=SOURCE,
+                    status=200,
+                    list_id=key.query.list_id,
+                ) from None
+            if page.dropped_foreign_rows:
+                logger.warning(
+                    "legacy list %s skip %d: dropped %d rows of another realm (account realm %d)",
+                    key.query.list_id, key.skip, page.dropped_foreign_rows, account.realm_id,
+                )  # fmt: skip
+            return page
+
+        return await self.cache.get_or_fetch((key, account.updated_at), fetch)
