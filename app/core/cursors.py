@@ -25,18 +25,22 @@ class CursorCodec:
     """Encodes and verifies cursors with one derived key."""
 
     def __init__(self, key: bytes) -> None:
-        self._key = key
+        self._mac = hmac.new(key, digestmod=hashlib.sha256)  # keyed once, copied per use
 
-    def _sign(self, payload: dict[str, Any], binding: str) -> str:
-        body = json.dumps(payload, sort_keys=True, separators=(",", ":"))
-        mac = hmac.new(self._key, f"{binding}\n{body}".encode(), hashlib.sha256).digest()
-        return base64.urlsafe_b64encode(mac[:_SIG_BYTES]).rstrip(b"=").decode()
+    def _sign(self, body: str, binding: str) -> str:
+        mac = self._mac.copy()
+        mac.update(f"{binding}\n{body}".encode())
+        return base64.urlsafe_b64encode(mac.digest()[:_SIG_BYTES]).rstrip(b"=").decode()
+
+    @staticmethod
+    def _canonical(payload: dict[str, Any]) -> str:
+        return json.dumps(payload, sort_keys=True, separators=(",", ":"))
 
     def encode(self, payload: dict[str, Any], binding: str) -> str:
         """The opaque cursor for ``payload``, valid only where ``binding`` matches."""
-        signed = {**payload, "sig": self._sign(payload, binding)}
-        raw = json.dumps(signed, separators=(",", ":")).encode()
-        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+        body = self._canonical(payload)
+        signed = f'{body[:-1]},"sig":"{self._sign(body, binding)}"}}' if payload else body
+        return base64.urlsafe_b64encode(signed.encode()).rstrip(b"=").decode()
 
     def decode(self, cursor: str, binding: str, *, field: str) -> dict[str, Any]:
         """The payload of a cursor made here for ``binding``; anything else is refused."""
@@ -51,6 +55,6 @@ class CursorCodec:
         if not isinstance(data, dict) or not isinstance(data.get("sig"), str):
             raise invalid
         sig = data.pop("sig")
-        if not hmac.compare_digest(sig, self._sign(data, binding)):
+        if not hmac.compare_digest(sig, self._sign(self._canonical(data), binding)):
             raise invalid
         return data

@@ -6,6 +6,7 @@ They return plain data; ``types.py`` wraps it in GraphQL types.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import date
 
 from app.core.errors import NotFound, ValidationFailed
@@ -19,7 +20,7 @@ MAX_REPORT_PAGE = 500
 @dataclasses.dataclass(frozen=True, slots=True)
 class WindowPage:
     rows: list[ListComplaint]
-    cursors: list[str]
+    cursor_at: Callable[[int], str]  # the cursor of an offset, made only when asked for
     end_cursor: str
     has_next: bool
     has_previous: bool
@@ -56,10 +57,14 @@ async def resolve_window(
     legacy = info.context.services.legacy
     offset = legacy.decode_cursor(org_id, query, after) if after else 0
     window = await info.context.legacy.window(query, offset, first)
+
+    def cursor_at(offset: int) -> str:
+        return legacy.encode_cursor(org_id, query, offset)
+
     return WindowPage(
         rows=window.rows,
-        cursors=[legacy.encode_cursor(org_id, query, row.position + 1) for row in window.rows],
-        end_cursor=legacy.encode_cursor(org_id, query, window.end_offset),
+        cursor_at=cursor_at,
+        end_cursor=cursor_at(window.end_offset),
         has_next=window.end_offset < window.total,
         has_previous=offset > 0,
         total=window.total,

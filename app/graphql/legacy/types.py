@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated
 
@@ -52,8 +53,13 @@ class ListComplaintType:
 
 @strawberry.type(description="A list complaint and its cursor.")
 class ListComplaintEdge:
-    cursor: str = strawberry.field(description="Pass as `after` to continue after this row.")
     node: ListComplaintType = strawberry.field(description="The complaint row.")
+    cursor_at: strawberry.Private[Callable[[int], str]]
+
+    @strawberry.field(description="Pass as `after` to continue after this row.")
+    def cursor(self) -> str:
+        # Signed on demand: a walk that only reads endCursor never pays for 500 signatures.
+        return self.cursor_at(self.node.position + 1)  # type: ignore[attr-defined]
 
 
 @strawberry.type(description="A window of a list complaint report, in the site's own order.")
@@ -94,13 +100,13 @@ class ListComplaintReportType:
         page = await resolvers.resolve_window(info, self.query, first, after)
         return ListComplaintConnection(
             edges=[
-                ListComplaintEdge(cursor=cursor, node=row)  # type: ignore[arg-type]
-                for row, cursor in zip(page.rows, page.cursors, strict=True)
+                ListComplaintEdge(node=row, cursor_at=page.cursor_at)  # type: ignore[arg-type]
+                for row in page.rows
             ],
             page_info=PageInfo(
                 has_next_page=page.has_next,
                 has_previous_page=page.has_previous,
-                start_cursor=page.cursors[0] if page.cursors else None,
+                start_cursor=page.cursor_at(page.rows[0].position + 1) if page.rows else None,
                 end_cursor=page.end_cursor,
             ),
             total_count=page.total,
