@@ -187,15 +187,19 @@ def import_records(
 
 def _print_account(account: LegacyAccount) -> None:
     lists = " ".join(sorted(account.allowed_list_ids)) if account.allowed_list_ids else "any"
-    typer.echo(
-        f"organization: {account.org_id}\n"
-        f"base url:     {account.base_url}\n"
-        f"realm:        {account.realm} (id {account.realm_id})\n"
-        f"time zone:    {account.timezone}\n"
-        f"lists:        {lists}\n"
-        f"password:     (stored encrypted, never shown)\n"
-        f"linked:       {account.updated_at:%Y-%m-%d %H:%M:%S}Z"
-    )
+    timeline = " ".join(account.timeline_lists) or "(none: declare --timeline-list)"
+    lines = [
+        f"organization: {account.org_id}",
+        f"base url:     {account.base_url}",
+        f"realm:        {account.realm} (id {account.realm_id})",
+        f"time zone:    {account.timezone}",
+        *(f"list zone:    {list_id} {zone}" for list_id, zone in account.list_timezones),
+        f"lists:        {lists}",
+        f"timeline:     {timeline}",
+        "password:     (stored encrypted, never shown)",
+        f"linked:       {account.updated_at:%Y-%m-%d %H:%M:%S}Z",
+    ]
+    typer.echo("\n".join(lines))
 
 
 @legacy_cli.command("link")
@@ -219,6 +223,14 @@ def legacy_link(
         list[str] | None,
         typer.Option("--list", help="A list id this organization may read (repeatable)."),
     ] = None,
+    timeline_lists: Annotated[
+        list[str] | None,
+        typer.Option("--timeline-list", help="A list the unified timeline covers (repeatable)."),
+    ] = None,
+    list_timezones: Annotated[
+        list[str] | None,
+        typer.Option("--list-timezone", help="LIST=ZONE where a list's times are in another zone."),
+    ] = None,
 ) -> None:
     """Link an organization to its legacy WhatCounts account (the password is stored encrypted)."""
     if not password_stdin:
@@ -226,12 +238,17 @@ def legacy_link(
         raise typer.Exit(2)
     password = sys.stdin.readline().rstrip("\r\n")
     org_id = _uuid(org, "--org")
+    zones = dict(pair.split("=", 1) for pair in list_timezones or () if "=" in pair)
+    if list_timezones and len(zones) != len(list_timezones):
+        typer.echo("error: --list-timezone takes LIST=ZONE", err=True)
+        raise typer.Exit(2)
 
     async def main(services: Services) -> LegacyAccount:
         await services.auth.get_organization(org_id)
         return await services.legacy.link(
             org_id, base_url=base_url, realm=realm, realm_id=realm_id, password=password,
-            timezone=timezone, list_ids=lists or None,
+            timezone=timezone, list_ids=lists or None, timeline_list_ids=timeline_lists or None,
+            list_timezones=zones,
         )  # fmt: skip
 
     _print_account(_run(main))

@@ -22,13 +22,25 @@ class LegacyAccount:
     allowed_list_ids: frozenset[str] | None
     created_at: datetime
     updated_at: datetime
+    timeline_list_ids: frozenset[str] | None = None
+    list_timezones: tuple[tuple[str, str], ...] = ()
 
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    def zone_for(self, list_id: str) -> ZoneInfo:
+        """The zone a list's times are written in: its own override, else the site's."""
+        return ZoneInfo(dict(self.list_timezones).get(list_id, self.timezone))
+
     def may_read(self, list_id: str) -> bool:
         return self.allowed_list_ids is None or list_id in self.allowed_list_ids
+
+    @property
+    def timeline_lists(self) -> list[str]:
+        """The lists the unified timeline covers: declared ones, else the allowed ones."""
+        chosen = self.timeline_list_ids or self.allowed_list_ids or frozenset()
+        return sorted((lid for lid in chosen if self.may_read(lid)), key=lambda lid: int(lid))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

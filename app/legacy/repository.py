@@ -14,18 +14,30 @@ from app.legacy.tables import legacy_accounts
 from app.native.repository import upsert
 
 
+def _ids(value: str | None) -> frozenset[str] | None:
+    return frozenset(value.split()) if value is not None else None
+
+
 def _account(row: Mapping[Any, Any]) -> LegacyAccount:
-    allowed = row["allowed_list_ids"]
+    zones = row["list_timezones"] or ""
     return LegacyAccount(
         org_id=row["org_id"],
         base_url=row["base_url"],
         realm=row["realm"],
         realm_id=row["realm_id"],
         timezone=row["timezone"],
-        allowed_list_ids=frozenset(allowed.split()) if allowed is not None else None,
+        allowed_list_ids=_ids(row["allowed_list_ids"]),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        timeline_list_ids=_ids(row["timeline_list_ids"]),
+        list_timezones=tuple(
+            (pair.split("=", 1)[0], pair.split("=", 1)[1]) for pair in zones.split() if "=" in pair
+        ),
     )
+
+
+def _joined(ids: frozenset[str] | None) -> str | None:
+    return " ".join(sorted(ids)) if ids is not None else None
 
 
 async def get_account(conn: AsyncConnection, org_id: uuid.UUID) -> tuple[LegacyAccount, str] | None:
@@ -45,9 +57,9 @@ async def save_account(conn: AsyncConnection, account: LegacyAccount, sealed: st
         "realm_id": account.realm_id,
         "password_encrypted": sealed,
         "timezone": account.timezone,
-        "allowed_list_ids": " ".join(sorted(account.allowed_list_ids))
-        if account.allowed_list_ids is not None
-        else None,
+        "allowed_list_ids": _joined(account.allowed_list_ids),
+        "timeline_list_ids": _joined(account.timeline_list_ids),
+        "list_timezones": " ".join(f"{k}={v}" for k, v in account.list_timezones) or None,
         "created_at": account.created_at,
         "updated_at": account.updated_at,
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -88,14 +88,18 @@ class LegacyService:
         password: str,
         timezone: str = "UTC",
         list_ids: Iterable[str] | None = None,
+        timeline_list_ids: Iterable[str] | None = None,
+        list_timezones: Mapping[str, str] | None = None,
     ) -> LegacyAccount:
         """Link (or re-link) the organization's account; the password is stored sealed."""
-        try:
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValidationFailed(
-                "invalid time zone", details={"timezone": "must be an IANA time zone"}
-            ) from None
+        zones = {validate_list_id(k, "list_timezone"): v for k, v in (list_timezones or {}).items()}
+        for zone_name in (timezone, *zones.values()):
+            try:
+                ZoneInfo(zone_name)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValidationFailed(
+                    "invalid time zone", details={"timezone": "must be an IANA time zone"}
+                ) from None
         if not realm.strip():
             raise ValidationFailed("invalid realm", details={"realm": "required"})
         if not password:
@@ -105,6 +109,16 @@ class LegacyService:
         allowed = None
         if list_ids is not None:
             allowed = frozenset(validate_list_id(v.strip(), "list") for v in list_ids)
+        timeline = None
+        if timeline_list_ids is not None:
+            timeline = frozenset(
+                validate_list_id(v.strip(), "timeline_list") for v in timeline_list_ids
+            )
+            if allowed and not timeline <= allowed:
+                raise ValidationFailed(
+                    "invalid timeline lists",
+                    details={"timeline_list": "must be among the lists the account may read"},
+                )
         now = utcnow()
         async with self._engine.begin() as conn:
             existing = await repository.get_account(conn, org_id)
@@ -117,6 +131,8 @@ class LegacyService:
                 allowed_list_ids=allowed or None,
                 created_at=existing[0].created_at if existing else now,
                 updated_at=now,
+                timeline_list_ids=timeline or None,
+                list_timezones=tuple(sorted(zones.items())),
             )
             await repository.save_account(conn, account, self._box.seal(password))
         return account
@@ -155,7 +171,7 @@ class LegacyService:
                     body,
                     list_id=key.query.list_id,
                     skip=key.skip,
-                    zone=account.zone,
+                    zone=account.zone_for(key.query.list_id),
                     realm_id=account.realm_id,
                 )
             except BadResponse as exc:
