@@ -7,6 +7,8 @@ import uuid
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from app.core.records import ComplaintOrigin, normalize_phone, record_id
+
 PAGE_SIZE = 500  # the site's fixed page: skip = 0, 500, 1000, ...
 
 
@@ -76,7 +78,7 @@ class ListComplaint:
 
     list_id: str
     position: int  # offset in the site's own order
-    date: datetime | None
+    date: datetime
     subscriber_id: str | None
     realm_id: str | None
     email: str | None
@@ -95,6 +97,34 @@ class ListComplaint:
     updated_date: datetime | None
     md5_encryption: str | None
     sha1_encryption: str | None
+
+    # The shared complaint-record shape (see app.core.records).
+    origin = ComplaintOrigin.LEGACY_LIST
+
+    @property
+    def occurred_at(self) -> datetime:
+        return self.date
+
+    @property
+    def contact_email(self) -> str | None:
+        return self.email or None
+
+    @property
+    def contact_phone(self) -> str | None:
+        return normalize_phone(self.phone, self.country)
+
+    @property
+    def record_id(self) -> str:
+        return record_id(
+            ComplaintOrigin.LEGACY_LIST,
+            self.list_id,
+            self.subscriber_id,
+            int(self.date.timestamp()),
+        )
+
+    @property
+    def sort_key(self) -> str:
+        return f"L:{self.list_id:0>18}:{self.position:010d}"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -97,6 +97,9 @@ def parse_row(row: Any, *, list_id: str, position: int, zone: ZoneInfo) -> ListC
         if value is not None and not isinstance(value, str):
             raise BadResponse(f"{source} is not a string")
         values[target] = value
+    if not row.get("date"):
+        # The complaint's own date is the row's key fact; without it a row cannot be placed.
+        raise BadResponse("a row has no complaint date")
     for source, target in TIME_FIELDS.items():
         value = row.get(source)
         if value is None or value == "":

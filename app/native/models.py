@@ -13,6 +13,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from app.core.records import ComplaintOrigin, record_id
+
 
 class ComplaintStatus(StrEnum):
     NEW = "new"
@@ -81,6 +83,27 @@ class Complaint:
     created_at: datetime
     updated_at: datetime
     revision: int = 0
+
+    # The shared complaint-record shape (see app.core.records).
+    origin = ComplaintOrigin.NATIVE
+    contact_email = None
+
+    @property
+    def occurred_at(self) -> datetime:
+        return self.created_at
+
+    @property
+    def contact_phone(self) -> str:
+        return self.reporter_number
+
+    @property
+    def record_id(self) -> str:
+        return record_id(ComplaintOrigin.NATIVE, self.id)
+
+    @property
+    def sort_key(self) -> str:
+        """Orders records that share a timestamp: ``N:`` sorts after every ``L:`` key."""
+        return f"N:{self.id}"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from app.auth.scopes import Scope
 from app.core.errors import ValidationFailed
 from app.core.ids import parse_uuid
 from app.graphql.context import Info
+from app.graphql.core.records import ComplaintRecord
 from app.graphql.core.types import PageInfo
 from app.native import models
 from app.native.models import (
@@ -145,7 +146,11 @@ def _load(loader: Any, key: object | None) -> Awaitable[Any] | None:
 @strawberry.type(
     name="Complaint", description="A complaint about a message, from the native store."
 )
-class ComplaintType:
+class ComplaintType(ComplaintRecord):
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Any) -> bool:
+        return isinstance(obj, models.Complaint)
+
     id: strawberry.ID = strawberry.field(description="Complaint id (UUIDv7, time-ordered).")
     org_id: strawberry.ID = strawberry.field(description="The organization that owns it.")
     status: ComplaintStatus = strawberry.field(description="Triage status.")

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
 from app.graphql.context import Info
+from app.graphql.core.records import ComplaintRecord
 from app.graphql.core.types import PageInfo
 from app.graphql.legacy import resolvers
-from app.legacy.models import ReportQuery
+from app.legacy.models import ListComplaint, ReportQuery
 
 
 @strawberry.type(
@@ -19,8 +20,12 @@ from app.legacy.models import ReportQuery
     description="One contact who reported an abuse complaint, as the legacy report lists it. "
     'Fields the site never set are null; blank ones stay "".',
 )
-class ListComplaintType:
-    date: datetime | None = strawberry.field(
+class ListComplaintType(ComplaintRecord):
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Any) -> bool:
+        return isinstance(obj, ListComplaint)
+
+    date: datetime = strawberry.field(
         description="When the complaint was made (the site's local time, converted to UTC)."
     )
     subscriber_id: strawberry.ID | None = strawberry.field(description="The contact's id.")
