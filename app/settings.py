@@ -64,6 +64,9 @@ class Settings(BaseSettings):
         description="Seconds report pages are reused across requests; 0 is off.",
     )
     legacy_cache_max_pages: int = Field(default=2000, ge=1, le=1_000_000)
+    timeline_max_days: int = Field(
+        default=92, ge=1, le=3660, description="Widest window of the timeline and the summary."
+    )
     log_level: str = "INFO"
     complaint_resolved_window_days: int = Field(default=30, ge=1, le=3650)
 

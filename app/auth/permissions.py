@@ -53,6 +53,43 @@ class HasScopes(BasePermission):
         return True
 
 
+@strawberry.schema_directive(
+    locations=[Location.FIELD_DEFINITION],
+    name="requiresAnyScope",
+    description="The field needs at least one of these API key scopes; what it returns "
+    "depends on which ones the key has.",
+)
+class RequiresAnyScopeDirective:
+    scopes: list[str]
+
+
+class HasAnyScope(BasePermission):
+    """Grants the field when the request's key carries at least one listed scope."""
+
+    def __init__(self, *scopes: Scope) -> None:
+        self.scopes = scopes
+        self._directive = RequiresAnyScopeDirective(scopes=[scope.value for scope in scopes])
+
+    @property
+    def schema_directive(self) -> object:
+        return self._directive
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        missing = info.context.principal.missing(self.scopes)
+        if len(missing) == len(self.scopes):
+            names = " or ".join(scope.value for scope in missing)
+            raise Forbidden(
+                f"missing required scope: {names}",
+                extensions={"missingScopes": [scope.value for scope in missing]},
+            )
+        return True
+
+
 def requires(*scopes: Scope) -> PermissionExtension:
-    """The field extension that guards a field with ``scopes``."""
+    """The field extension that guards a field with ``scopes`` (all of them)."""
     return PermissionExtension(permissions=[HasScopes(*scopes)])
+
+
+def requires_any(*scopes: Scope) -> PermissionExtension:
+    """The field extension that guards a field with at least one of ``scopes``."""
+    return PermissionExtension(permissions=[HasAnyScope(*scopes)])

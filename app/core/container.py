@@ -27,6 +27,7 @@ class Services:
     complaints: ComplaintService
     legacy: LegacyService
     http: httpx.AsyncClient
+    cursors: CursorCodec
 
     @classmethod
     def create(cls, settings: Settings, engine: AsyncEngine | None = None) -> Services:
@@ -54,6 +55,7 @@ class Services:
                 cursors,
             ),
             http=http,
+            cursors=cursors,
         )
 
     async def aclose(self) -> None:

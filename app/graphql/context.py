@@ -5,11 +5,13 @@ from __future__ import annotations
 from functools import cached_property
 
 import strawberry
+from graphql import GraphQLError
+from graphql.pyutils import Path
 from strawberry.fastapi import BaseContext
 
 from app.auth.keys import Principal
 from app.core.container import Services
-from app.core.errors import Unauthorized
+from app.core.errors import GatewayError, Unauthorized
 from app.legacy.loaders import LegacyLoaders
 from app.native.loaders import NativeLoaders
 
@@ -22,6 +24,15 @@ class GraphQLContext(BaseContext):
         self.services = services
         self._principal = principal
         self.request_id = request_id
+
+    def add_error(self, error: GatewayError, path: Path | None) -> None:
+        """Report an error for a field that still returns data (e.g. one failed source)."""
+        request = self.request
+        assert request is not None, "errors are added while serving an HTTP request"
+        errors: list[GraphQLError] = request.state.__dict__.setdefault("extra_errors", [])
+        errors.append(
+            GraphQLError(error.message, path=path.as_list() if path else None, original_error=error)
+        )
 
     @property
     def principal(self) -> Principal:

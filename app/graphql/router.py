@@ -87,8 +87,9 @@ class GatewayGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
     ) -> GraphQLHTTPResponse:
         request_id = request_id_of(request)
         response: GraphQLHTTPResponse = {"data": result.data}
-        if result.errors:
-            response["errors"] = [format_error(error, request_id) for error in result.errors]
+        errors = [*(result.errors or ()), *getattr(request.state, "extra_errors", ())]
+        if errors:
+            response["errors"] = [format_error(error, request_id) for error in errors]
         if result.extensions:
             response["extensions"] = result.extensions
         return response

@@ -14,12 +14,13 @@ from app.graphql.complaints.schema import ComplaintQueries
 from app.graphql.core.scalars import SCALAR_OVERRIDES
 from app.graphql.errors import is_unexpected, logger
 from app.graphql.legacy.schema import LegacyQueries
+from app.graphql.timeline.schema import TimelineQueries
 from app.graphql.viewer.types import ViewerQueries
 from app.settings import Settings
 
 
 @strawberry.type(description="Everything the gateway can read.")
-class Query(ViewerQueries, ComplaintQueries, LegacyQueries):
+class Query(ViewerQueries, ComplaintQueries, LegacyQueries, TimelineQueries):
     pass
 
 

@@ -78,6 +78,14 @@ class LegacyLoaders:
             return self.totals[query]
         return (await self._load(query, 0)).total
 
+    async def everything(self, query: ReportQuery) -> list[ListComplaint]:
+        """Every row of a report: the first page tells the total, the rest come together."""
+        head = await self._load(query, 0)
+        rest = await asyncio.gather(
+            *(self._load(query, skip) for skip in range(PAGE_SIZE, head.total, PAGE_SIZE))
+        )
+        return [row for page in (head, *rest) for row in page.rows]
+
     async def window(self, query: ReportQuery, offset: int, first: int) -> Window:
         first_skip = offset // PAGE_SIZE * PAGE_SIZE
         skips = range(first_skip, (offset + first - 1) // PAGE_SIZE * PAGE_SIZE + 1, PAGE_SIZE)

@@ -197,6 +197,17 @@ class ComplaintService:
             has_previous=after is not None,
         )
 
+    async def page_before(
+        self,
+        org_id: uuid.UUID,
+        flt: ComplaintFilter,
+        after: tuple[datetime, uuid.UUID] | None,
+        limit: int,
+    ) -> list[Complaint]:
+        """Up to ``limit`` complaints before a raw keyset position (for merged views)."""
+        async with self._engine.connect() as conn:
+            return await repository.page_complaints(conn, org_id, flt, after, limit)
+
     async def count(self, org_id: uuid.UUID, flt: ComplaintFilter) -> int:
         validate_filter(flt)
         async with self._engine.connect() as conn:

@@ -1,0 +1,1 @@
+"""The unified complaint timeline over both sources."""

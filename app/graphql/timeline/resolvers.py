@@ -1,0 +1,98 @@
+"""Resolvers of the timeline: validate, decide the sources, fetch both at once, merge."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Callable
+from datetime import datetime
+
+from app.core.errors import ValidationFailed
+from app.core.records import ComplaintOrigin
+from app.graphql.context import Info
+from app.legacy.models import ListComplaint
+from app.native.models import Complaint
+from app.timeline.merge import Placed, merge_page, position_of
+from app.timeline.service import (
+    MAX_TIMELINE_PAGE,
+    Coverage,
+    ListFailure,
+    TimelineCursors,
+    TimelineSources,
+    coverage,
+    validate_window,
+)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TimelinePage:
+    records: list[Complaint | ListComplaint]
+    cursor_of: Callable[[Placed], str]
+    has_next: bool
+    has_previous: bool
+    coverage: Coverage
+    failures: list[ListFailure]
+    legacy_total: int
+    sources: TimelineSources
+    start: datetime
+    end: datetime
+
+
+def sources_of(info: Info) -> TimelineSources:
+    context = info.context
+    return TimelineSources(context.services.complaints, context.legacy, context.principal.org_id)
+
+
+async def resolve_timeline(
+    info: Info,
+    start: datetime,
+    end: datetime,
+    origins: list[ComplaintOrigin] | None,
+    first: int,
+    after: str | None,
+) -> TimelinePage:
+    if not 1 <= first <= MAX_TIMELINE_PAGE:
+        raise ValidationFailed(
+            "invalid page size", details={"first": f"must be between 1 and {MAX_TIMELINE_PAGE}"}
+        )
+    validate_window(start, end, info.context.services.settings.timeline_max_days)
+    context = info.context
+    org_id = context.principal.org_id
+    covered = await coverage(context.principal, origins, context.legacy)
+    names = [origin.value for origin in covered.origins]
+    cursors = TimelineCursors(context.services.cursors)
+    position = cursors.decode(org_id, start, end, names, after) if after else None
+    sources = sources_of(info)
+
+    async def no_native() -> list[Complaint]:
+        return []
+
+    async def no_legacy() -> tuple[list[ListComplaint], list[ListFailure]]:
+        return [], []
+
+    native, (legacy_rows, failures) = await asyncio.gather(
+        sources.native_before(start, end, position, first + 1) if covered.native else no_native(),
+        sources.legacy_rows(covered.account, covered.legacy_lists, start, end)
+        if covered.account and covered.legacy_lists
+        else no_legacy(),
+    )
+    for failure in failures:
+        context.add_error(failure.error, info.path)
+    merged: list[Complaint | ListComplaint] = [*native]
+    records, has_next = merge_page(merged, legacy_rows, position, first)
+
+    def cursor_of(record: Placed) -> str:
+        return cursors.encode(org_id, start, end, names, position_of(record))
+
+    return TimelinePage(
+        records=records,
+        cursor_of=cursor_of,
+        has_next=has_next,
+        has_previous=position is not None,
+        coverage=covered,
+        failures=failures,
+        legacy_total=len(legacy_rows),
+        sources=sources,
+        start=start,
+        end=end,
+    )

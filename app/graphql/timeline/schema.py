@@ -1,0 +1,44 @@
+"""The timeline field of the root Query."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+
+from app.auth.permissions import requires_any
+from app.auth.scopes import Scope
+from app.core.records import ComplaintOrigin
+from app.graphql.context import Info
+from app.graphql.timeline.resolvers import resolve_timeline
+from app.graphql.timeline.types import ComplaintTimelineConnection
+
+
+@strawberry.type(description="Queries over both sources.")
+class TimelineQueries:
+    @strawberry.field(
+        description="Every complaint of the organization in [start, end), newest first, from "
+        "the native store (needs complaints:read) and from the legacy lists the organization's "
+        "timeline covers (needs lists:read). A key with one of the scopes gets that source and "
+        "`omittedOrigins` says what was left out. The window is at most TIMELINE_MAX_DAYS "
+        "(92) days. A failing legacy list leaves the rest intact and adds an upstream error "
+        "naming it.",
+        extensions=[requires_any(Scope.COMPLAINTS_READ, Scope.LISTS_READ)],
+    )
+    async def complaint_timeline(
+        self,
+        info: Info,
+        start: Annotated[datetime, strawberry.argument(description="First instant included.")],
+        end: Annotated[datetime, strawberry.argument(description="First instant excluded.")],
+        origins: Annotated[
+            list[ComplaintOrigin] | None,
+            strawberry.argument(description="Only these sources (default: both)."),
+        ] = None,
+        first: Annotated[int, strawberry.argument(description="Page size, 1 to 100.")] = 50,
+        after: Annotated[
+            str | None, strawberry.argument(description="`endCursor` of the previous page.")
+        ] = None,
+    ) -> ComplaintTimelineConnection | None:
+        page = await resolve_timeline(info, start, end, origins, first, after)
+        return ComplaintTimelineConnection.of(page)

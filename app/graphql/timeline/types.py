@@ -1,0 +1,95 @@
+"""GraphQL types of the unified timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+import strawberry
+
+from app.auth.scopes import Scope
+from app.core.records import ComplaintOrigin
+from app.graphql.context import Info
+from app.graphql.core.records import ComplaintRecord
+from app.graphql.core.types import PageInfo
+from app.graphql.timeline.resolvers import TimelinePage
+from app.timeline.merge import Placed
+from app.timeline.service import Omission, OmissionReason
+
+strawberry.enum(
+    OmissionReason,
+    name="OmissionReason",
+    description="Why a source is not in the timeline: the key lacks its scope, the "
+    "organization has no legacy account, or no lists are declared for its timeline.",
+)
+
+
+@strawberry.type(description="A source left out of this timeline, and why.")
+class OmittedOrigin:
+    origin: ComplaintOrigin = strawberry.field(description="The source left out.")
+    reason: OmissionReason = strawberry.field(description="Why it was left out.")
+    missing_scopes: list[str] = strawberry.field(
+        description="The scopes the key would need (for MISSING_SCOPE)."
+    )
+
+    @classmethod
+    def of(cls, omission: Omission) -> OmittedOrigin:
+        return cls(
+            origin=omission.origin,
+            reason=omission.reason,
+            missing_scopes=[Scope(s).value for s in omission.missing_scopes],
+        )
+
+
+@strawberry.type(description="A timeline record and its cursor.")
+class ComplaintTimelineEdge:
+    node: ComplaintRecord = strawberry.field(description="The complaint, from either source.")
+    cursor_of: strawberry.Private[Callable[[Placed], str]]
+
+    @strawberry.field(description="Pass as `after` to continue after this record.")
+    def cursor(self) -> str:
+        return self.cursor_of(self.node)  # type: ignore[arg-type]
+
+
+@strawberry.type(
+    description="Complaints of both sources in one window, newest first (ties: native "
+    "before legacy, then by id)."
+)
+class ComplaintTimelineConnection:
+    edges: list[ComplaintTimelineEdge] = strawberry.field(description="The records of this page.")
+    page_info: PageInfo = strawberry.field(description="Where this page sits.")
+    origins: list[ComplaintOrigin] = strawberry.field(description="The sources included.")
+    omitted_origins: list[OmittedOrigin] = strawberry.field(
+        description="Sources left out, and why (a key without a scope gets the other source)."
+    )
+    legacy_lists: list[strawberry.ID] = strawberry.field(
+        description="The legacy lists this timeline covers."
+    )
+    failed_lists: list[strawberry.ID] = strawberry.field(
+        description="Legacy lists that failed this time; an upstream error names each one."
+    )
+    page: strawberry.Private[TimelinePage]
+
+    @strawberry.field(description="How many records the whole window holds, across sources.")
+    async def total_count(self, info: Info) -> int:
+        page = self.page
+        native = (
+            await page.sources.native_count(page.start, page.end) if page.coverage.native else 0
+        )
+        return native + page.legacy_total
+
+    @classmethod
+    def of(cls, page: TimelinePage) -> ComplaintTimelineConnection:
+        edges = [ComplaintTimelineEdge(node=r, cursor_of=page.cursor_of) for r in page.records]  # type: ignore[arg-type]
+        return cls(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=page.has_next,
+                has_previous_page=page.has_previous,
+                start_cursor=page.cursor_of(page.records[0]) if page.records else None,
+                end_cursor=page.cursor_of(page.records[-1]) if page.records else None,
+            ),
+            origins=page.coverage.origins,
+            omitted_origins=[OmittedOrigin.of(o) for o in page.coverage.omitted],
+            legacy_lists=[strawberry.ID(lid) for lid in page.coverage.legacy_lists],
+            failed_lists=[strawberry.ID(f.list_id) for f in page.failures],
+            page=page,
+        )

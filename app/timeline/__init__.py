@@ -1,0 +1,1 @@
+"""One view over both sources: the unified complaint timeline and its summary."""
