@@ -269,6 +269,18 @@ def legacy_unlink(org: Annotated[str, typer.Option("--org", help="Organization i
     typer.echo("unlinked")
 
 
+@legacy_cli.command("map-campaign")
+def legacy_map_campaign(
+    org: Annotated[str, typer.Option("--org", help="Organization id.")],
+    campaign: Annotated[str, typer.Option("--campaign", help="Native campaign id.")],
+    list_id: Annotated[str, typer.Option("--list", help="The legacy list it was sent to.")],
+) -> None:
+    """Record which legacy mailing list a campaign was sent to (Campaign.legacyListId)."""
+    org_id, campaign_id = _uuid(org, "--org"), _uuid(campaign, "--campaign")
+    _run(lambda s: s.legacy.map_campaign(org_id, campaign_id, list_id))
+    typer.echo(f"campaign {campaign_id} -> legacy list {list_id}")
+
+
 @legacy_cli.command("simulator")
 def legacy_simulator(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",

@@ -14,6 +14,7 @@ from app.core.container import Services
 from app.core.errors import GatewayError, Unauthorized
 from app.legacy.loaders import LegacyLoaders
 from app.native.loaders import NativeLoaders
+from app.timeline.links import CrossSourceLoaders
 
 
 class GraphQLContext(BaseContext):
@@ -47,6 +48,10 @@ class GraphQLContext(BaseContext):
     @cached_property
     def legacy(self) -> LegacyLoaders:
         return LegacyLoaders(self.services.legacy, self.principal.org_id)
+
+    @cached_property
+    def links(self) -> CrossSourceLoaders:
+        return CrossSourceLoaders(self.legacy, self.principal.org_id)
 
 
 Info = strawberry.Info[GraphQLContext, None]

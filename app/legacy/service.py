@@ -20,6 +20,7 @@ from app.legacy.client import SOURCE, WhatCountsClient
 from app.legacy.crypto import PasswordBox
 from app.legacy.models import Credentials, LegacyAccount, PageKey, ReportPage, ReportQuery
 from app.legacy.parsing import BadResponse, parse_page
+from app.native import repository as native_repository
 
 logger = logging.getLogger("app.legacy")
 
@@ -136,6 +137,18 @@ class LegacyService:
             )
             await repository.save_account(conn, account, self._box.seal(password))
         return account
+
+    async def map_campaign(self, org_id: uuid.UUID, campaign_id: uuid.UUID, list_id: str) -> None:
+        """Record which legacy list a native campaign was sent to."""
+        validate_list_id(list_id, "list")
+        async with self._engine.begin() as conn:
+            found = await repository.get_account(conn, org_id)
+            if found is not None and not found[0].may_read(list_id):
+                raise ValidationFailed(
+                    "list not readable", details={"list": "the account may not read this list"}
+                )
+            if not await native_repository.map_campaign(conn, org_id, campaign_id, list_id):
+                raise NotFound("campaign not found")
 
     async def account(self, org_id: uuid.UUID) -> LegacyAccount:
         async with self._engine.connect() as conn:

@@ -165,6 +165,7 @@ class SimulatorState:
         acme, globex, initech = (self.realms[n] for n in ("acme", "globex", "initech"))
         sizes = [("10", acme, 32), ("11", acme, 1455), ("12", acme, 12000),
                  ("20", globex, 200), ("21", globex, 1455), ("30", initech, 75)]  # fmt: skip
+        sizes += [(str(n), acme, 10 * n) for n in range(14, 20)]  # small lists 14..19
         self.lists = {lid: generate_list(lid, realm, n, seed, anchor) for lid, realm, n in sizes}
         rng = random.Random(f"{seed}:13")
         self.lists["13"] = SimList(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, String, Table, Text, Uuid
+from sqlalchemy import BigInteger, Column, ForeignKey, String, Table, Text, Uuid
 
 from app.core.db import UTCDateTime, metadata
 
@@ -28,13 +28,3 @@ legacy_accounts = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )
-
-# Which legacy mailing list a native campaign was sent to (set by operators).
-campaign_legacy_lists = Table(
-    "campaign_legacy_lists",
-    metadata,
-    Column("campaign_id", Uuid, primary_key=True),
-    Column("org_id", Uuid, ForeignKey("organizations.id"), nullable=False),
-    Column("list_id", String(18), nullable=False),
-)
-Index("ix_campaign_legacy_lists_org_id", campaign_legacy_lists.c.org_id)

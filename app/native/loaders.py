@@ -17,9 +17,16 @@ from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.native import repository
-from app.native.models import Campaign, ComplaintEvent, InboundMessage, OutboundMessage, PhoneNumber
+from app.native.models import (
+    Campaign,
+    Complaint,
+    ComplaintEvent,
+    InboundMessage,
+    OutboundMessage,
+    PhoneNumber,
+)
 from app.native.service import ComplaintService
-from app.native.tables import campaigns, inbound_messages, outbound_messages, phone_numbers
+from app.native.tables import inbound_messages, outbound_messages, phone_numbers
 
 R = TypeVar("R")
 
@@ -58,7 +65,23 @@ class NativeLoaders:
 
     @cached_property
     def campaign(self) -> DataLoader[uuid.UUID, Any]:
-        return self._by_id(campaigns, Campaign)
+        async def batch(ids: list[uuid.UUID]) -> list[Campaign | None]:
+            async with self._engine.connect() as conn:
+                found = await repository.fetch_campaigns(conn, self._org_id, ids)
+            return [found.get(key) for key in ids]
+
+        return DataLoader(batch_load_fn=batch)
+
+    @cached_property
+    def by_reporter(self) -> DataLoader[str, Any]:
+        """Complaints by the reporting number (E.164), for cross-source links."""
+
+        async def batch(numbers: list[str]) -> list[list[Complaint]]:
+            async with self._engine.connect() as conn:
+                found = await repository.fetch_by_reporter(conn, self._org_id, numbers)
+            return [found.get(number, []) for number in numbers]
+
+        return DataLoader(batch_load_fn=batch)
 
     @cached_property
     def outbound_message(self) -> DataLoader[uuid.UUID, Any]:

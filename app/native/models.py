@@ -130,6 +130,7 @@ class Campaign:
     usecase: str | None
     created_at: datetime
     updated_at: datetime
+    legacy_list_id: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -26,13 +26,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.core.db import UTCDateTime
 from app.native.models import (
+    Campaign,
     Complaint,
     ComplaintEvent,
     ComplaintFilter,
     ComplaintStatus,
     record_from_row,
 )
-from app.native.tables import complaint_events, complaints
+from app.native.tables import campaign_legacy_lists, campaigns, complaint_events, complaints
 
 R = TypeVar("R")
 
@@ -119,6 +120,59 @@ async def fetch_by_ids(
         select(*table.c).where(table.c.org_id == org_id, table.c.id.in_(wanted))
     )
     return {row["id"]: record_from_row(record, row) for row in rows.mappings()}
+
+
+async def fetch_campaigns(
+    conn: AsyncConnection, org_id: uuid.UUID, ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, Campaign]:
+    """Campaigns with their legacy list mapping, in one statement."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    mapping = campaign_legacy_lists
+    rows = await conn.execute(
+        select(*campaigns.c, mapping.c.list_id.label("legacy_list_id"))
+        .select_from(
+            campaigns.outerjoin(
+                mapping,
+                and_(mapping.c.campaign_id == campaigns.c.id, mapping.c.org_id == org_id),
+            )
+        )
+        .where(campaigns.c.org_id == org_id, campaigns.c.id.in_(wanted))
+    )
+    return {row["id"]: record_from_row(Campaign, row) for row in rows.mappings()}
+
+
+async def fetch_by_reporter(
+    conn: AsyncConnection, org_id: uuid.UUID, numbers: Iterable[str]
+) -> dict[str, list[Complaint]]:
+    """The organization's complaints from each number, newest first."""
+    wanted = sorted(set(numbers))
+    grouped: dict[str, list[Complaint]] = {number: [] for number in wanted}
+    if not wanted:
+        return grouped
+    c = complaints.c
+    rows = await conn.execute(
+        select(*_COMPLAINT_COLUMNS)
+        .where(c.org_id == org_id, c.reporter_number.in_(wanted))
+        .order_by(c.created_at.desc(), c.id.desc())
+    )
+    for row in rows.mappings():
+        grouped[row["reporter_number"]].append(record_from_row(Complaint, row))
+    return grouped
+
+
+async def map_campaign(
+    conn: AsyncConnection, org_id: uuid.UUID, campaign_id: uuid.UUID, list_id: str
+) -> bool:
+    """Point a campaign at a legacy list; False when the campaign is not the org's."""
+    if not await fetch_by_ids(conn, campaigns, Campaign, org_id, [campaign_id]):
+        return False
+    written = await upsert(
+        conn, campaign_legacy_lists, org_id, [{"campaign_id": campaign_id, "list_id": list_id}],
+        key="campaign_id",
+    )  # fmt: skip
+    return campaign_id in written
 
 
 async def fetch_events(

@@ -32,14 +32,22 @@ def position_of(record: Placed) -> Position:
     return (record.occurred_at, record.sort_key)
 
 
+def first_day(start: datetime, zone: ZoneInfo) -> date:
+    """The local day holding ``start``: the legacy ``start`` that includes it."""
+    return start.astimezone(zone).date()
+
+
+def end_day(end: datetime, zone: ZoneInfo) -> date:
+    """The first local midnight at or after ``end``: the legacy (exclusive) ``end``."""
+    local_end = end.astimezone(zone)
+    if local_end.timetz().replace(tzinfo=None) == time(0):
+        return local_end.date()
+    return local_end.date() + timedelta(days=1)
+
+
 def legacy_days(start: datetime, end: datetime, zone: ZoneInfo) -> tuple[date, date]:
     """The whole local days ``[first, last)`` that cover the instant window ``[start, end)``."""
-    first = start.astimezone(zone).date()
-    local_end = end.astimezone(zone)
-    last = local_end.date()
-    if local_end.timetz().replace(tzinfo=None) != time(0):
-        last += timedelta(days=1)
-    return first, last
+    return first_day(start, zone), end_day(end, zone)
 
 
 def within(record: Placed, start: datetime, end: datetime) -> bool:

@@ -81,5 +81,8 @@ def test_guarded_fields_carry_their_scopes_in_the_sdl() -> None:
         "Complaint.inboundMessage": ["messages:read"],
         "Complaint.history": ["complaints:read"],
         "PhoneNumber.campaign": ["campaigns:read"],
+        "Campaign.legacyComplaintReport": ["lists:read"],
+        "Complaint.relatedLegacyComplaints": ["lists:read"],
+        "ListComplaint.relatedNativeComplaints": ["complaints:read"],
         "Mutation.updateComplaintStatus": ["complaints:write"],
     }

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 import strawberry
@@ -22,6 +22,8 @@ from app.core.ids import parse_uuid
 from app.graphql.context import Info
 from app.graphql.core.records import ComplaintRecord
 from app.graphql.core.types import PageInfo
+from app.graphql.legacy.resolvers import resolve_report_query
+from app.graphql.legacy.types import ListComplaintReportType, ListComplaintType
 from app.native import models
 from app.native.models import (
     CampaignStatus,
@@ -32,6 +34,7 @@ from app.native.models import (
     NumberType,
     OutboundStatus,
 )
+from app.timeline.links import ContactWindow
 
 # The domain enums are the GraphQL enums: registering them keeps one source of truth.
 strawberry.enum(
@@ -62,6 +65,27 @@ class CampaignType:
     usecase: str | None = strawberry.field(description="Registered use case.")
     created_at: datetime = strawberry.field(description="When the campaign was created.")
     updated_at: datetime = strawberry.field(description="When the campaign last changed.")
+    legacy_list_id: strawberry.ID | None = strawberry.field(
+        description="The legacy mailing list this campaign was sent to, if mapped."
+    )
+
+    @strawberry.field(
+        description="The complaint report of the campaign's legacy list (null when unmapped); "
+        "pages are shared with every other field asking for the same list.",
+        extensions=[requires(Scope.LISTS_READ)],
+    )
+    async def legacy_complaint_report(
+        self,
+        info: Info,
+        start: Annotated[
+            date | None, strawberry.argument(description="First day included.")
+        ] = None,
+        end: Annotated[date | None, strawberry.argument(description="First day excluded.")] = None,
+    ) -> ListComplaintReportType | None:
+        if self.legacy_list_id is None:
+            return None
+        query = await resolve_report_query(info, self.legacy_list_id, start, end)
+        return ListComplaintReportType.of(query)
 
 
 @strawberry.type(name="PhoneNumber", description="A phone number owned by the organization.")
@@ -216,6 +240,27 @@ class ComplaintType(ComplaintRecord):
     )
     def history(self, info: Info) -> Awaitable[Any] | None:
         return _load(info.context.native.history, self.id)
+
+    @strawberry.field(
+        graphql_type=list[ListComplaintType] | None,
+        description="Legacy list complaints by the same contact (same E.164 phone), from the "
+        "lists the organization's timeline covers, optionally within [start, end).",
+        extensions=[requires(Scope.LISTS_READ)],
+    )
+    def related_legacy_complaints(
+        self,
+        info: Info,
+        start: Annotated[
+            datetime | None, strawberry.argument(description="First instant included.")
+        ] = None,
+        end: Annotated[
+            datetime | None, strawberry.argument(description="First instant excluded.")
+        ] = None,
+    ) -> Awaitable[Any]:
+        if start is not None and end is not None and start >= end:
+            raise ValidationFailed("invalid window", details={"end": "must be later than start"})
+        key = ContactWindow(self.reporter_number, start, end)
+        return info.context.links.legacy_by_contact.load(key)
 
 
 @strawberry.type(name="ComplaintEdge", description="A complaint and its cursor.")

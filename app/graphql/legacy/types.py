@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from app.auth.permissions import requires
+from app.auth.scopes import Scope
 from app.graphql.context import Info
 from app.graphql.core.records import ComplaintRecord
 from app.graphql.core.types import PageInfo
 from app.graphql.legacy import resolvers
 from app.legacy.models import ListComplaint, ReportQuery
+
+if TYPE_CHECKING:
+    from app.graphql.complaints.types import ComplaintType
 
 
 @strawberry.type(
@@ -54,6 +59,18 @@ class ListComplaintType(ComplaintRecord):
     sha1_encryption: str | None = strawberry.field(
         description="SHA-1 of the email, as the site gives it."
     )
+
+    @strawberry.field(
+        graphql_type=list[
+            Annotated["ComplaintType", strawberry.lazy("app.graphql.complaints.types")]
+        ]
+        | None,
+        description="Native complaints from the same contact (same E.164 phone), newest first.",
+        extensions=[requires(Scope.COMPLAINTS_READ)],
+    )
+    def related_native_complaints(self, info: Info) -> Awaitable[Any] | list[Any]:
+        phone = self.contact_phone
+        return info.context.native.by_reporter.load(phone) if phone else []
 
 
 @strawberry.type(description="A list complaint and its cursor.")
