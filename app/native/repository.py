@@ -122,6 +122,20 @@ async def fetch_by_ids(
     return {row["id"]: record_from_row(record, row) for row in rows.mappings()}
 
 
+async def window_facts(
+    conn: AsyncConnection, org_id: uuid.UUID, start: datetime, end: datetime
+) -> list[tuple[datetime, str, str]]:
+    """(created_at, category, status) of every complaint in ``[start, end)``: one statement
+    that feeds every native aggregate of a summary, daily buckets in any zone included."""
+    c = complaints.c
+    rows = await conn.execute(
+        select(c.created_at, c.category, c.status).where(
+            c.org_id == org_id, c.created_at >= start, c.created_at < end
+        )
+    )
+    return [(row[0], str(row[1]), str(row[2])) for row in rows]
+
+
 async def fetch_campaigns(
     conn: AsyncConnection, org_id: uuid.UUID, ids: Iterable[uuid.UUID]
 ) -> dict[uuid.UUID, Campaign]:

@@ -208,6 +208,12 @@ class ComplaintService:
         async with self._engine.connect() as conn:
             return await repository.page_complaints(conn, org_id, flt, after, limit)
 
+    async def window_facts(
+        self, org_id: uuid.UUID, start: datetime, end: datetime
+    ) -> list[tuple[datetime, str, str]]:
+        async with self._engine.connect() as conn:
+            return await repository.window_facts(conn, org_id, start, end)
+
     async def count(self, org_id: uuid.UUID, flt: ComplaintFilter) -> int:
         validate_filter(flt)
         async with self._engine.connect() as conn:

@@ -22,6 +22,7 @@ from app.timeline.service import (
     coverage,
     validate_window,
 )
+from app.timeline.summary import Summary, summarize, zone_named
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -96,3 +97,40 @@ async def resolve_timeline(
         start=start,
         end=end,
     )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SummaryResult:
+    summary: Summary
+    coverage: Coverage
+    failures: list[ListFailure]
+    start: datetime
+    end: datetime
+    time_zone: str
+
+
+async def resolve_summary(
+    info: Info, start: datetime, end: datetime, time_zone: str
+) -> SummaryResult:
+    zone = zone_named(time_zone)
+    validate_window(start, end, info.context.services.settings.timeline_max_days)
+    context = info.context
+    covered = await coverage(context.principal, None, context.legacy)
+    sources = sources_of(info)
+
+    async def native_facts() -> list[tuple[datetime, str, str]] | None:
+        if not covered.native:
+            return None
+        return await context.services.complaints.window_facts(context.principal.org_id, start, end)
+
+    async def legacy_facts() -> tuple[list[ListComplaint] | None, list[ListFailure]]:
+        if covered.account is None or not covered.legacy_lists:
+            return None, []
+        return await sources.legacy_rows(covered.account, covered.legacy_lists, start, end)
+
+    native, (legacy, failures) = await asyncio.gather(native_facts(), legacy_facts())
+    for failure in failures:
+        context.add_error(failure.error, info.path)
+    ok_lists = [lid for lid in covered.legacy_lists if lid not in {f.list_id for f in failures}]
+    summary = summarize(start, end, zone, native, legacy, ok_lists)
+    return SummaryResult(summary, covered, failures, start, end, time_zone)

@@ -11,8 +11,8 @@ from app.auth.permissions import requires_any
 from app.auth.scopes import Scope
 from app.core.records import ComplaintOrigin
 from app.graphql.context import Info
-from app.graphql.timeline.resolvers import resolve_timeline
-from app.graphql.timeline.types import ComplaintTimelineConnection
+from app.graphql.timeline.resolvers import resolve_summary, resolve_timeline
+from app.graphql.timeline.types import ComplaintSummary, ComplaintTimelineConnection
 
 
 @strawberry.type(description="Queries over both sources.")
@@ -42,3 +42,20 @@ class TimelineQueries:
     ) -> ComplaintTimelineConnection | None:
         page = await resolve_timeline(info, start, end, origins, first, after)
         return ComplaintTimelineConnection.of(page)
+
+    @strawberry.field(
+        description="Counts of the organization's complaints in [start, end) per source, per "
+        "native category and status, per legacy list, and per day in `timeZone`; the same "
+        "sources, scopes and window limit as the timeline.",
+        extensions=[requires_any(Scope.COMPLAINTS_READ, Scope.LISTS_READ)],
+    )
+    async def complaint_summary(
+        self,
+        info: Info,
+        start: Annotated[datetime, strawberry.argument(description="First instant included.")],
+        end: Annotated[datetime, strawberry.argument(description="First instant excluded.")],
+        time_zone: Annotated[
+            str, strawberry.argument(description="IANA zone of the daily series.")
+        ] = "UTC",
+    ) -> ComplaintSummary | None:
+        return ComplaintSummary.of(await resolve_summary(info, start, end, time_zone))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime
 
 import strawberry
 
@@ -11,7 +12,8 @@ from app.core.records import ComplaintOrigin
 from app.graphql.context import Info
 from app.graphql.core.records import ComplaintRecord
 from app.graphql.core.types import PageInfo
-from app.graphql.timeline.resolvers import TimelinePage
+from app.graphql.timeline.resolvers import SummaryResult, TimelinePage
+from app.native.models import ComplaintCategory, ComplaintStatus
 from app.timeline.merge import Placed
 from app.timeline.service import Omission, OmissionReason
 
@@ -93,4 +95,90 @@ class ComplaintTimelineConnection:
             legacy_lists=[strawberry.ID(lid) for lid in page.coverage.legacy_lists],
             failed_lists=[strawberry.ID(f.list_id) for f in page.failures],
             page=page,
+        )
+
+
+@strawberry.type(description="How many complaints one source holds in the window.")
+class OriginCount:
+    origin: ComplaintOrigin = strawberry.field(description="The source.")
+    count: int = strawberry.field(description="Its complaints in the window.")
+
+
+@strawberry.type(description="Native complaints of one category in the window.")
+class CategoryCount:
+    category: ComplaintCategory = strawberry.field(description="The category.")
+    count: int = strawberry.field(description="Native complaints of it.")
+
+
+@strawberry.type(description="Native complaints with one status in the window.")
+class StatusCount:
+    status: ComplaintStatus = strawberry.field(description="The status.")
+    count: int = strawberry.field(description="Native complaints with it.")
+
+
+@strawberry.type(description="Complaints of one legacy list in the window.")
+class ListCount:
+    list_id: strawberry.ID = strawberry.field(description="The legacy list.")
+    count: int = strawberry.field(description="Its complaints in the window.")
+
+
+@strawberry.type(description="Complaints of one day (in the summary's time zone).")
+class DailyCount:
+    day: date = strawberry.field(description="The local day.")
+    native: int = strawberry.field(description="Native complaints that day.")
+    legacy: int = strawberry.field(description="Legacy complaints that day.")
+    total: int = strawberry.field(description="Both.")
+
+
+@strawberry.type(
+    description="Counts over [start, end) from both sources, enough to draw a chart without "
+    "downloading rows. Sources follow the key's scopes, as in the timeline."
+)
+class ComplaintSummary:
+    start: datetime = strawberry.field(description="First instant included.")
+    end: datetime = strawberry.field(description="First instant excluded.")
+    time_zone: str = strawberry.field(description="Zone of the daily series.")
+    total: int = strawberry.field(description="Complaints of every included source.")
+    by_origin: list[OriginCount] = strawberry.field(description="Totals per source.")
+    by_category: list[CategoryCount] = strawberry.field(description="Native totals per category.")
+    by_status: list[StatusCount] = strawberry.field(description="Native totals per status.")
+    by_list: list[ListCount] = strawberry.field(description="Legacy totals per list.")
+    daily: list[DailyCount] = strawberry.field(
+        description="Per day of the window, zero days included."
+    )
+    origins: list[ComplaintOrigin] = strawberry.field(description="The sources included.")
+    omitted_origins: list[OmittedOrigin] = strawberry.field(
+        description="Sources left out, and why."
+    )
+    failed_lists: list[strawberry.ID] = strawberry.field(
+        description="Legacy lists that failed this time (not counted); an error names each."
+    )
+
+    @classmethod
+    def of(cls, result: SummaryResult) -> ComplaintSummary:
+        summary = result.summary
+        return cls(
+            start=result.start,
+            end=result.end,
+            time_zone=result.time_zone,
+            total=summary.total,
+            by_origin=[OriginCount(origin=o, count=n) for o, n in summary.by_origin.items()],
+            by_category=[
+                CategoryCount(category=ComplaintCategory(c), count=n)
+                for c, n in summary.by_category.items()
+            ],
+            by_status=[
+                StatusCount(status=ComplaintStatus(s), count=n)
+                for s, n in summary.by_status.items()
+            ],
+            by_list=[
+                ListCount(list_id=strawberry.ID(k), count=n) for k, n in summary.by_list.items()
+            ],
+            daily=[
+                DailyCount(day=d.day, native=d.native, legacy=d.legacy, total=d.total)
+                for d in summary.daily
+            ],
+            origins=result.coverage.origins,
+            omitted_origins=[OmittedOrigin.of(o) for o in result.coverage.omitted],
+            failed_lists=[strawberry.ID(f.list_id) for f in result.failures],
         )
