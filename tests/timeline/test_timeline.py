@@ -71,12 +71,15 @@ async def seeded(services: Services, org: Org, simulator: SimulatorServer) -> li
 
 async def walk(client: GatewayClient, key: str, first: int, **extra: Any) -> list[dict[str, Any]]:
     edges: list[dict[str, Any]] = []
+    totals = set()
     after = None
     while True:
         variables = {"start": iso(START), "end": iso(END), "first": first, "after": after, **extra}
         data = (await client.graphql(TIMELINE, variables, key=key)).ok()["complaintTimeline"]
         edges += data["edges"]
+        totals.add(data["totalCount"])
         if not data["pageInfo"]["hasNextPage"]:
+            assert totals == {len(edges)}  # every page counts the whole window
             return edges
         after = data["pageInfo"]["endCursor"]
 
