@@ -354,8 +354,9 @@ def demo(
     """Migrate, seed the demo organizations, start the legacy simulator and link them to it,
     print demo keys, and serve with GraphiQL."""
     from app.auth.scopes import ALL_SCOPES, Scope
+    from app.core.records import normalize_phone
     from app.legacy.simulator import SimulatorServer, SimulatorState
-    from app.native.demo import seed
+    from app.native.demo import demo_campaign_ids, seed
 
     settings = get_settings()
     # The simulator's year of complaints ends today, so the demo's two sources overlap.
@@ -363,15 +364,29 @@ def demo(
     simulator = SimulatorServer(state, host, legacy_port) if serve_after else None
     base_url = simulator.base_url if simulator else f"http://{host}:{legacy_port}"
 
+    # People who complained on legacy list 10 and also, in the demo data, natively.
+    contacts = sorted(
+        {
+            phone
+            for _when, row in state.lists["10"].rows
+            if (phone := normalize_phone(row.get("phone"), row.get("country")))
+        }
+    )
+
     async def main(services: Services) -> tuple[str, str, list[str]]:
         await upgrade(services.engine)
-        orgs = await seed(services.engine)
+        orgs = await seed(services.engine, contacts)
+        timeline_lists = {"acme": ["10", "11", "12"], "globex": ["20", "21"]}
         for org, realm in zip(orgs, ("acme", "globex"), strict=True):
             sim_realm = state.realms[realm]
             await services.legacy.link(
                 org.id, base_url=base_url, realm=realm, realm_id=sim_realm.realm_id,
                 password=sim_realm.password, timezone=sim_realm.timezone,
+                timeline_list_ids=timeline_lists[realm],
             )  # fmt: skip
+        campaigns = zip(demo_campaign_ids("acme"), ("10", "11", "12", "14"), strict=True)
+        for campaign_id, list_id in campaigns:
+            await services.legacy.map_campaign(orgs[0].id, campaign_id, list_id)
         demo_org = orgs[0].id
         for key in await services.auth.list_keys(demo_org):
             if key.name and key.name.startswith("demo:") and key.revoked_at is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cross_web import HTTPException as StrawberryHTTPException
@@ -16,6 +17,7 @@ from strawberry.types.unset import UNSET
 from app.core.container import Services
 from app.core.errors import ErrorCode
 from app.core.request_id import request_id_of
+from app.core.timestamps import format_rfc3339
 from app.graphql.context import GraphQLContext
 from app.graphql.errors import error_body, format_error
 from app.graphql.schema import GatewaySchema
@@ -35,6 +37,19 @@ query FirstLook {
         history { fromStatus toStatus createdAt }
       }
     }
+  }
+  # Both sources in one timeline: the last 30 days, newest first.
+  complaintTimeline(start: "__START__", end: "__END__", first: 10) {
+    totalCount origins legacyLists
+    omittedOrigins { origin reason missingScopes }
+    edges { node {
+      __typename occurredAt origin contactPhone contactEmail
+      ... on Complaint { status category relatedLegacyComplaints { listId date email } }
+      ... on ListComplaint { listId email relatedNativeComplaints { id status } }
+    } }
+  }
+  complaintSummary(start: "__START__", end: "__END__") {
+    total byOrigin { origin count } byList { listId count } daily { day native legacy }
   }
   # The legacy WhatCounts report of mailing list 11 (needs lists:read).
   listComplaintReport(listId: "11") {
@@ -97,9 +112,11 @@ class GatewayGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         """GraphiQL with a first query, and (in the demo) the demo key in its headers."""
         html = self.graphql_ide_html
-        html = html.replace(
-            "parameters.q || EXAMPLE_QUERY", f"parameters.q || {json.dumps(FIRST_QUERY)}"
-        )
+        today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        query = FIRST_QUERY.replace(
+            "__START__", format_rfc3339(today - timedelta(days=29))
+        ).replace("__END__", format_rfc3339(today + timedelta(days=1)))
+        html = html.replace("parameters.q || EXAMPLE_QUERY", f"parameters.q || {json.dumps(query)}")
         key = self.services.settings.graphiql_api_key
         if key:
             headers = json.dumps(json.dumps({"Authorization": f"Bearer {key}"}, indent=2))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -55,13 +56,13 @@ def _number(rng: random.Random) -> str:
 
 
 def build_dataset(
-    org_key: str, complaint_count: int, seed: int
+    org_key: str, complaint_count: int, seed: int, contacts: Sequence[str] = ()
 ) -> dict[Kind, list[dict[str, Any]]]:
     """Rows for one organization, in the importer's row shape."""
     rng = random.Random(seed)
     anchor = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     rows: dict[Kind, list[dict[str, Any]]] = {kind: [] for kind in Kind}
-    campaign_ids = [_id(org_key, "campaign", i) for i in range(4)]
+    campaign_ids = demo_campaign_ids(org_key)
     for i, cid in enumerate(campaign_ids):
         created = anchor - timedelta(days=400 - i * 30)
         rows[Kind.CAMPAIGN].append(
@@ -102,6 +103,8 @@ def build_dataset(
         created = created.replace(microsecond=rng.randint(0, 999999))
         n = i % len(number_ids)
         reporter = _number(rng)
+        if contacts and i % 8 == 0:  # some people complained through both systems
+            reporter = contacts[(i // 8) % len(contacts)]
         out_id = _id(org_key, "outbound", i)
         in_id = _id(org_key, "inbound", i)
         sent = created - timedelta(hours=rng.uniform(1, 48))
@@ -189,17 +192,25 @@ def _history(org_id: uuid.UUID, complaint: dict[str, Any]) -> list[dict[str, Any
     return events
 
 
-async def seed(engine: AsyncEngine) -> list[Organization]:
-    """Create (or refresh) both demo organizations and their data; returns them."""
+def demo_campaign_ids(org_key: str) -> list[uuid.UUID]:
+    return [_id(org_key, "campaign", i) for i in range(4)]
+
+
+async def seed(engine: AsyncEngine, contacts: Sequence[str] = ()) -> list[Organization]:
+    """Create (or refresh) both demo organizations and their data; returns them.
+
+    ``contacts`` are E.164 numbers that also complained on legacy lists: some Acme
+    complaints come from them, so the cross-source links have something to show.
+    """
     orgs = [
-        (Organization(DEMO_ORG_ID, "Acme Demo", utcnow()), "acme", 320, 7),
-        (Organization(OTHER_ORG_ID, "Globex Demo", utcnow()), "globex", 60, 11),
+        (Organization(DEMO_ORG_ID, "Acme Demo", utcnow()), "acme", 320, 7, contacts),
+        (Organization(OTHER_ORG_ID, "Globex Demo", utcnow()), "globex", 60, 11, ()),
     ]
-    for org, key, count, seed_value in orgs:
+    for org, key, count, seed_value, shared in orgs:
         async with engine.begin() as conn:
             if await auth_repository.get_organization(conn, org.id) is None:
                 await auth_repository.insert_organization(conn, org)
-        rows = build_dataset(key, count, seed_value)
+        rows = build_dataset(key, count, seed_value, shared)
         await write_rows(engine, org.id, rows, file=f"demo:{key}")
         events = [e for c in rows[Kind.COMPLAINT] for e in _history(org.id, c)]
         async with engine.begin() as conn:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
+from graphql import parse, validate
 
 from app.auth.scopes import Scope
 from app.core.container import Services
 from app.core.ids import ulid
+from app.graphql.schema import build_schema
 from tests.fixtures.client import GatewayClient
 from tests.fixtures.factories import Org
 from tests.fixtures.queries import TRIAGE
@@ -171,3 +176,13 @@ async def test_every_response_has_a_ulid_request_id(client: GatewayClient, org: 
     assert len(request_id) == 26
     assert set(request_id) <= ULID_CHARS
     assert request_id != ulid()
+
+
+async def test_graphiql_first_query_is_valid_against_the_schema(client: GatewayClient) -> None:
+    page = (await client.http.get("/graphql", headers={"Accept": "text/html"})).text
+    match = re.search(r'parameters\.q \|\| ("(?:[^"\\]|\\.)*")', page)
+    assert match, "GraphiQL page carries no first query"
+    query = json.loads(match.group(1))
+    assert "complaintTimeline" in query
+    assert "listComplaintReport" in query
+    assert validate(build_schema()._schema, parse(query)) == []

@@ -30,6 +30,7 @@ class ListComplaintType(ComplaintRecord):
     def is_type_of(cls, obj: Any, info: Any) -> bool:
         return isinstance(obj, ListComplaint)
 
+    list_id: strawberry.ID = strawberry.field(description="The mailing list of the report.")
     date: datetime = strawberry.field(
         description="When the complaint was made (the site's local time, converted to UTC)."
     )
