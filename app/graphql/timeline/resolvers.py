@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from app.core.errors import ValidationFailed
 from app.core.records import ComplaintOrigin
@@ -33,7 +33,7 @@ class TimelinePage:
     has_previous: bool
     coverage: Coverage
     failures: list[ListFailure]
-    legacy_total: int | None  # None when the legacy read stopped at the cursor
+    legacy_total: int
     sources: TimelineSources
     start: datetime
     end: datetime
@@ -73,13 +73,9 @@ async def resolve_timeline(
 
     native, (legacy_rows, failures) = await asyncio.gather(
         sources.native_before(start, end, position, first + 1) if covered.native else no_native(),
-        # After a cursor only rows up to its instant can follow: ask the site for fewer days.
-        sources.legacy_rows(
-            covered.account,
-            covered.legacy_lists,
-            start,
-            min(end, position[0] + timedelta(seconds=1)) if position else end,
-        )
+        # The whole window every time: the site's order is not chronological, and the same
+        # pages then serve totalCount and (with LEGACY_CACHE_TTL) every page of a walk.
+        sources.legacy_rows(covered.account, covered.legacy_lists, start, end)
         if covered.account and covered.legacy_lists
         else no_legacy(),
     )
@@ -98,7 +94,7 @@ async def resolve_timeline(
         has_previous=position is not None,
         coverage=covered,
         failures=failures,
-        legacy_total=None if position else len(legacy_rows),
+        legacy_total=len(legacy_rows),
         sources=sources,
         start=start,
         end=end,

@@ -77,16 +77,7 @@ class ComplaintTimelineConnection:
         native = (
             await page.sources.native_count(page.start, page.end) if page.coverage.native else 0
         )
-        legacy = page.legacy_total
-        if legacy is None:  # after a cursor only part of the window was read: count it all
-            if page.coverage.account is None:
-                legacy = 0
-            else:
-                rows, _failures = await page.sources.legacy_rows(
-                    page.coverage.account, page.coverage.legacy_lists, page.start, page.end
-                )
-                legacy = len(rows)
-        return native + legacy
+        return native + page.legacy_total
 
     @classmethod
     def of(cls, page: TimelinePage) -> ComplaintTimelineConnection:
