@@ -31,28 +31,6 @@ class RequiresScopesDirective:
     scopes: list[str]
 
 
-class HasScopes(BasePermission):
-    """Grants the field when the request's key carries every listed scope."""
-
-    def __init__(self, *scopes: Scope) -> None:
-        self.scopes = scopes
-        self._directive = RequiresScopesDirective(scopes=[scope.value for scope in scopes])
-
-    @property
-    def schema_directive(self) -> object:
-        return self._directive
-
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        missing = info.context.principal.missing(self.scopes)
-        if missing:
-            names = ", ".join(scope.value for scope in missing)
-            raise Forbidden(
-                f"missing required scope: {names}",
-                extensions={"missingScopes": [scope.value for scope in missing]},
-            )
-        return True
-
-
 @strawberry.schema_directive(
     locations=[Location.FIELD_DEFINITION],
     name="requiresAnyScope",
@@ -63,26 +41,52 @@ class RequiresAnyScopeDirective:
     scopes: list[str]
 
 
-class HasAnyScope(BasePermission):
-    """Grants the field when the request's key carries at least one listed scope."""
+class _ScopePermission(BasePermission):
+    """Checks the request's key against ``scopes``; subclasses say how many are needed."""
+
+    directive: type[RequiresScopesDirective] | type[RequiresAnyScopeDirective]
+    joiner: str
 
     def __init__(self, *scopes: Scope) -> None:
         self.scopes = scopes
-        self._directive = RequiresAnyScopeDirective(scopes=[scope.value for scope in scopes])
+        self._directive = self.directive(scopes=[scope.value for scope in scopes])
 
     @property
     def schema_directive(self) -> object:
         return self._directive
 
+    def denied(self, missing: list[Scope]) -> bool:
+        raise NotImplementedError
+
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         missing = info.context.principal.missing(self.scopes)
-        if len(missing) == len(self.scopes):
-            names = " or ".join(scope.value for scope in missing)
+        if self.denied(missing):
+            names = self.joiner.join(scope.value for scope in missing)
             raise Forbidden(
                 f"missing required scope: {names}",
                 extensions={"missingScopes": [scope.value for scope in missing]},
             )
         return True
+
+
+class HasScopes(_ScopePermission):
+    """Grants the field when the request's key carries every listed scope."""
+
+    directive = RequiresScopesDirective
+    joiner = ", "
+
+    def denied(self, missing: list[Scope]) -> bool:
+        return bool(missing)
+
+
+class HasAnyScope(_ScopePermission):
+    """Grants the field when the request's key carries at least one listed scope."""
+
+    directive = RequiresAnyScopeDirective
+    joiner = " or "
+
+    def denied(self, missing: list[Scope]) -> bool:
+        return len(missing) == len(self.scopes)
 
 
 def requires(*scopes: Scope) -> PermissionExtension:

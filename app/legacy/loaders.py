@@ -12,11 +12,13 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import uuid
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
 from aiodataloader import DataLoader
 
+from app.legacy.days import end_day, first_day
 from app.legacy.models import (
     PAGE_SIZE,
     Credentials,
@@ -85,6 +87,26 @@ class LegacyLoaders:
             *(self._load(query, skip) for skip in range(PAGE_SIZE, head.total, PAGE_SIZE))
         )
         return [row for page in (head, *rest) for row in page.rows]
+
+    async def rows_between(
+        self,
+        account: LegacyAccount,
+        list_id: str,
+        start: datetime | None,
+        end: datetime | None,
+    ) -> list[ListComplaint]:
+        """A list's rows in the instant window ``[start, end)`` (open where None): the
+        site is asked for the whole local days that cover it, and rows outside are dropped."""
+        zone = account.zone_for(list_id)
+        query = ReportQuery(
+            list_id, first_day(start, zone) if start else None, end_day(end, zone) if end else None
+        )
+        return [
+            row
+            for row in await self.everything(query)
+            if (start is None or row.occurred_at >= start)
+            and (end is None or row.occurred_at < end)
+        ]
 
     async def window(self, query: ReportQuery, offset: int, first: int) -> Window:
         first_skip = offset // PAGE_SIZE * PAGE_SIZE

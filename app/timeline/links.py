@@ -13,8 +13,7 @@ from typing import Any
 from aiodataloader import DataLoader
 
 from app.legacy.loaders import LegacyLoaders
-from app.legacy.models import ListComplaint, ReportQuery
-from app.timeline.merge import end_day, first_day
+from app.legacy.models import ListComplaint
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -37,22 +36,12 @@ class CrossSourceLoaders:
         if found is None:
             return []
         account = found[0]
-
-        async def one(list_id: str) -> list[ListComplaint]:
-            zone = account.zone_for(list_id)
-            query = ReportQuery(
-                list_id,
-                first_day(start, zone) if start else None,
-                end_day(end, zone) if end else None,
+        per_list = await asyncio.gather(
+            *(
+                self._legacy.rows_between(account, list_id, start, end)
+                for list_id in account.timeline_lists
             )
-            return [
-                row
-                for row in await self._legacy.everything(query)
-                if (start is None or row.occurred_at >= start)
-                and (end is None or row.occurred_at < end)
-            ]
-
-        per_list = await asyncio.gather(*(one(list_id) for list_id in account.timeline_lists))
+        )
         return [row for rows in per_list for row in rows]
 
     @cached_property

@@ -10,9 +10,8 @@ strictly before it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from typing import Protocol, TypeVar
-from zoneinfo import ZoneInfo
 
 Position = tuple[datetime, str]
 
@@ -30,28 +29,6 @@ P = TypeVar("P", bound=Placed)
 
 def position_of(record: Placed) -> Position:
     return (record.occurred_at, record.sort_key)
-
-
-def first_day(start: datetime, zone: ZoneInfo) -> date:
-    """The local day holding ``start``: the legacy ``start`` that includes it."""
-    return start.astimezone(zone).date()
-
-
-def end_day(end: datetime, zone: ZoneInfo) -> date:
-    """The first local midnight at or after ``end``: the legacy (exclusive) ``end``."""
-    local_end = end.astimezone(zone)
-    if local_end.timetz().replace(tzinfo=None) == time(0):
-        return local_end.date()
-    return local_end.date() + timedelta(days=1)
-
-
-def legacy_days(start: datetime, end: datetime, zone: ZoneInfo) -> tuple[date, date]:
-    """The whole local days ``[first, last)`` that cover the instant window ``[start, end)``."""
-    return first_day(start, zone), end_day(end, zone)
-
-
-def within(record: Placed, start: datetime, end: datetime) -> bool:
-    return start <= record.occurred_at < end
 
 
 def merge_page(

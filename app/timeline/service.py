@@ -16,10 +16,10 @@ from app.core.errors import GatewayError, ValidationFailed
 from app.core.records import ComplaintOrigin
 from app.core.timestamps import format_rfc3339, parse_rfc3339
 from app.legacy.loaders import LegacyLoaders
-from app.legacy.models import LegacyAccount, ListComplaint, ReportQuery
+from app.legacy.models import LegacyAccount, ListComplaint
 from app.native.models import Complaint, ComplaintFilter
 from app.native.service import ComplaintService
-from app.timeline.merge import Position, legacy_days, within
+from app.timeline.merge import Position
 
 MAX_TIMELINE_PAGE = 100
 SCOPE_OF = {
@@ -160,13 +160,10 @@ class TimelineSources:
     ) -> tuple[list[ListComplaint], list[ListFailure]]:
         """Every row of the window from each list; a failing list is reported, not fatal."""
         lists = list(lists)
-
-        async def one(list_id: str) -> list[ListComplaint]:
-            first_day, last_day = legacy_days(start, end, account.zone_for(list_id))
-            rows = await self._legacy.everything(ReportQuery(list_id, first_day, last_day))
-            return [row for row in rows if within(row, start, end)]
-
-        results = await asyncio.gather(*(one(list_id) for list_id in lists), return_exceptions=True)
+        results = await asyncio.gather(
+            *(self._legacy.rows_between(account, list_id, start, end) for list_id in lists),
+            return_exceptions=True,
+        )
         rows: list[ListComplaint] = []
         failures: list[ListFailure] = []
         for list_id, result in zip(lists, results, strict=True):

@@ -53,9 +53,13 @@ def legacy_in_window(simulator: SimulatorServer, list_id: str) -> list[datetime]
 
 @pytest.mark.parametrize("tz", ["UTC", "Asia/Tokyo", "America/Los_Angeles"])
 async def test_summary_matches_an_independent_count(
-    client: GatewayClient, org: Org, services: Services, simulator: SimulatorServer, tz: str
-) -> None:
+    client: GatewayClient, org: Org, other_org: Org, services: Services,
+    simulator: SimulatorServer, tz: str,
+) -> None:  # fmt: skip
     await seed(services, org, simulator)
+    # Another organization's complaints and lists in the same window are never counted.
+    await other_org.add_complaints(4, start=START + timedelta(days=1), linked=False)
+    await link(services, other_org, simulator, realm="globex", timeline_list_ids=["20"])
     variables = {"start": "2016-06-01T00:00:00Z", "end": "2016-06-11T00:00:00Z", "tz": tz}
     summary = (await client.graphql(SUMMARY, variables, key=await org.key())).ok()[
         "complaintSummary"
