@@ -100,9 +100,10 @@ async def main(latency_ms: int, page: int) -> None:
                     if not connection["pageInfo"]["hasNextPage"]:
                         break
                     after = connection["pageInfo"]["endCursor"]
+                walked = time.perf_counter() - started
                 print(
                     f"{label} full walk ({seen} records, {pages} pages of {page}): "
-                    f"{time.perf_counter() - started:5.2f} s, {len(state.requests_for())} upstream requests"
+                    f"{walked:5.2f} s, {len(state.requests_for())} upstream requests"
                 )
                 state.reset_observations()
                 services.legacy.cache.clear()
