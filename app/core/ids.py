@@ -6,6 +6,8 @@ import os
 import time
 import uuid
 
+from app.core.errors import ValidationFailed
+
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
@@ -37,3 +39,11 @@ def parse_uuid(value: str) -> uuid.UUID | None:
         return uuid.UUID(value)
     except (ValueError, AttributeError, TypeError):
         return None
+
+
+def require_uuid(value: str, field: str, message: str = "validation failed") -> uuid.UUID:
+    """The UUID spelled by ``value``; anything else is VALIDATION_FAILED on ``field``."""
+    parsed = parse_uuid(value)
+    if parsed is None:
+        raise ValidationFailed(message, details={field: "must be a UUID"})
+    return parsed

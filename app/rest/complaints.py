@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from app.auth.keys import Principal
 from app.auth.scopes import Scope
 from app.core.errors import ValidationFailed
-from app.core.ids import parse_uuid
+from app.core.ids import require_uuid
 from app.native.models import ComplaintCategory, ComplaintFilter, ComplaintStatus
 from app.native.service import KEEP_NOTE, Keep
 from app.rest.dependencies import require_scopes, services_of
@@ -52,10 +52,7 @@ def _limit(value: str | None) -> int:
 
 
 def _path_id(value: str) -> uuid.UUID:
-    parsed = parse_uuid(value)
-    if parsed is None:
-        raise ValidationFailed("validation failed", details={"id": "must be a UUID"})
-    return parsed
+    return require_uuid(value, "id")
 
 
 @router.get("", summary="List complaints, newest first")

@@ -62,9 +62,14 @@ class ListFailure:
     error: GatewayError
 
 
-def validate_window(start: datetime, end: datetime, max_days: int) -> None:
-    if start >= end:
+def validate_order(start: datetime | None, end: datetime | None) -> None:
+    """A window, bounded or open on either side, must not be empty."""
+    if start is not None and end is not None and start >= end:
         raise ValidationFailed("invalid window", details={"end": "must be later than start"})
+
+
+def validate_window(start: datetime, end: datetime, max_days: int) -> None:
+    validate_order(start, end)
     if end - start > timedelta(days=max_days):
         raise ValidationFailed(
             "window too wide", details={"end": f"the window is at most {max_days} days"}

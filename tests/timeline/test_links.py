@@ -166,3 +166,16 @@ async def test_link_fields_need_their_scopes(
       relatedNativeComplaints { id } } } } } }"""
     legacy_only: Any = await client.graphql(query, key=await org.key(Scope.LISTS_READ))
     assert set(legacy_only.codes) == {"FORBIDDEN"}
+
+
+async def test_a_reversed_window_for_related_complaints_is_refused(
+    client: GatewayClient, org: Org, services: Services, simulator: SimulatorServer
+) -> None:
+    await link(services, org, simulator, timeline_list_ids=["10"])
+    await org.add_complaints(1)
+    query = """{ complaints(first: 1) { edges { node { relatedLegacyComplaints(
+      start: "2016-06-02T00:00:00Z", end: "2016-06-01T00:00:00Z") { email } } } } }"""
+    result = await client.graphql(query, key=await org.key())
+    assert result.codes == ["VALIDATION_FAILED"]
+    assert result.errors[0]["extensions"]["details"] == {"end": "must be later than start"}
+    assert simulator.state.requests_for() == []

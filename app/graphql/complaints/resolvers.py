@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from app.core.errors import NotFound, ValidationFailed
-from app.core.ids import parse_uuid
+from app.core.errors import NotFound
+from app.core.ids import require_uuid
 from app.graphql.complaints.types import (
     ComplaintConnection,
     ComplaintEdge,
@@ -18,10 +18,7 @@ from app.native.models import Complaint, ComplaintCounts
 
 
 def parse_complaint_id(value: str, field: str = "id") -> uuid.UUID:
-    parsed = parse_uuid(value)
-    if parsed is None:
-        raise ValidationFailed("invalid id", details={field: "must be a UUID"})
-    return parsed
+    return require_uuid(value, field, "invalid id")
 
 
 async def resolve_complaint(info: Info, complaint_id: str) -> Complaint:

@@ -17,8 +17,7 @@ import strawberry
 
 from app.auth.permissions import requires
 from app.auth.scopes import Scope
-from app.core.errors import ValidationFailed
-from app.core.ids import parse_uuid
+from app.core.ids import require_uuid
 from app.graphql.context import Info
 from app.graphql.core.records import ComplaintRecord
 from app.graphql.core.types import PageInfo
@@ -35,6 +34,7 @@ from app.native.models import (
     OutboundStatus,
 )
 from app.timeline.links import ContactWindow
+from app.timeline.service import validate_order
 
 # The domain enums are the GraphQL enums: registering them keeps one source of truth.
 strawberry.enum(
@@ -257,8 +257,7 @@ class ComplaintType(ComplaintRecord):
             datetime | None, strawberry.argument(description="First instant excluded.")
         ] = None,
     ) -> Awaitable[Any]:
-        if start is not None and end is not None and start >= end:
-            raise ValidationFailed("invalid window", details={"end": "must be later than start"})
+        validate_order(start, end)
         key = ContactWindow(self.reporter_number, start, end)
         return info.context.links.legacy_by_contact.load(key)
 
@@ -301,12 +300,7 @@ class UpdateComplaintStatusPayload:
 
 
 def _uuid_field(value: str | None, field: str) -> uuid.UUID | None:
-    if value is None:
-        return None
-    parsed = parse_uuid(value)
-    if parsed is None:
-        raise ValidationFailed("invalid filter", details={field: "must be a UUID"})
-    return parsed
+    return None if value is None else require_uuid(value, field, "invalid filter")
 
 
 @strawberry.input(description="Narrows the complaint list; every field given must match.")
