@@ -160,6 +160,14 @@ class TimelineSources:
         flt = ComplaintFilter(created_after=start, created_before=end)
         return await self._complaints.count(self._org_id, flt)
 
+    async def covered_rows(
+        self, covered: Coverage, start: datetime, end: datetime
+    ) -> tuple[list[ListComplaint] | None, list[ListFailure]]:
+        """The legacy rows of the window, or None when the legacy source is not covered."""
+        if covered.account is None or not covered.legacy_lists:
+            return None, []
+        return await self.legacy_rows(covered.account, covered.legacy_lists, start, end)
+
     async def legacy_rows(
         self, account: LegacyAccount, lists: Iterable[str], start: datetime, end: datetime
     ) -> tuple[list[ListComplaint], list[ListFailure]]:

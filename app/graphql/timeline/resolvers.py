@@ -39,6 +39,12 @@ class TimelinePage:
     end: datetime
 
 
+def report_failures(info: Info, failures: list[ListFailure]) -> None:
+    """Each failed list is an upstream error on the field, beside the data it still returns."""
+    for failure in failures:
+        info.context.add_error(failure.error, info.path)
+
+
 def sources_of(info: Info) -> TimelineSources:
     context = info.context
     return TimelineSources(context.services.complaints, context.legacy, context.principal.org_id)
@@ -65,22 +71,18 @@ async def resolve_timeline(
     position = cursors.decode(org_id, start, end, names, after) if after else None
     sources = sources_of(info)
 
-    async def no_native() -> list[Complaint]:
-        return []
+    async def native_page() -> list[Complaint]:
+        if not covered.native:
+            return []
+        return await sources.native_before(start, end, position, first + 1)
 
-    async def no_legacy() -> tuple[list[ListComplaint], list[ListFailure]]:
-        return [], []
-
-    native, (legacy_rows, failures) = await asyncio.gather(
-        sources.native_before(start, end, position, first + 1) if covered.native else no_native(),
-        # The whole window every time: the site's order is not chronological, and the same
-        # pages then serve totalCount and (with LEGACY_CACHE_TTL) every page of a walk.
-        sources.legacy_rows(covered.account, covered.legacy_lists, start, end)
-        if covered.account and covered.legacy_lists
-        else no_legacy(),
+    # The whole legacy window every time: the site's order is not chronological, and the
+    # same pages then serve totalCount and (with LEGACY_CACHE_TTL) every page of a walk.
+    native, (legacy, failures) = await asyncio.gather(
+        native_page(), sources.covered_rows(covered, start, end)
     )
-    for failure in failures:
-        context.add_error(failure.error, info.path)
+    report_failures(info, failures)
+    legacy_rows = legacy or []
     merged: list[Complaint | ListComplaint] = [*native]
     records, has_next = merge_page(merged, legacy_rows, position, first)
 
@@ -125,14 +127,10 @@ async def resolve_summary(
             return None
         return await context.services.complaints.window_facts(context.principal.org_id, start, end)
 
-    async def legacy_facts() -> tuple[list[ListComplaint] | None, list[ListFailure]]:
-        if covered.account is None or not covered.legacy_lists:
-            return None, []
-        return await sources.legacy_rows(covered.account, covered.legacy_lists, start, end)
-
-    native, (legacy, failures) = await asyncio.gather(native_facts(), legacy_facts())
-    for failure in failures:
-        context.add_error(failure.error, info.path)
+    native, (legacy, failures) = await asyncio.gather(
+        native_facts(), sources.covered_rows(covered, start, end)
+    )
+    report_failures(info, failures)
     ok_lists = [lid for lid in covered.legacy_lists if lid not in {f.list_id for f in failures}]
     summary = summarize(start, end, zone, native, legacy, ok_lists)
     return SummaryResult(summary, covered, failures, start, end, time_zone)
