@@ -8,7 +8,7 @@ event loop (aiodataloader binds to the loop it is created in).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from functools import cached_property
 from typing import Any, TypeVar
 
@@ -20,7 +20,6 @@ from app.native import repository
 from app.native.models import (
     Campaign,
     Complaint,
-    ComplaintEvent,
     InboundMessage,
     OutboundMessage,
     PhoneNumber,
@@ -28,9 +27,7 @@ from app.native.models import (
 from app.native.service import ComplaintService
 from app.native.tables import inbound_messages, outbound_messages, phone_numbers
 
-R = TypeVar("R")
-
-BatchFn = Callable[[list[uuid.UUID]], Awaitable[list[Any]]]
+K = TypeVar("K")
 
 
 class NativeLoaders:
@@ -43,21 +40,29 @@ class NativeLoaders:
         self._complaints = complaints
         self._org_id = org_id
 
-    def _by_id(self, table: Table, record: type[R]) -> DataLoader[uuid.UUID, Any]:
-        async def batch(ids: list[uuid.UUID]) -> list[R | None]:
-            async with self._engine.connect() as conn:
-                found = await repository.fetch_by_ids(conn, table, record, self._org_id, ids)
-            return [found.get(key) for key in ids]
+    @staticmethod
+    def _keyed(
+        fetch: Callable[[list[K]], Awaitable[Mapping[K, Any]]],
+        missing: Callable[[], Any] = lambda: None,
+    ) -> DataLoader[K, Any]:
+        """A loader answering each key from one ``fetch`` of the whole batch."""
+
+        async def batch(keys: list[K]) -> list[Any]:
+            found = await fetch(keys)
+            return [found[key] if key in found else missing() for key in keys]
 
         return DataLoader(batch_load_fn=batch)
+
+    def _by_id(self, table: Table, record: type[Any]) -> DataLoader[uuid.UUID, Any]:
+        async def fetch(ids: list[uuid.UUID]) -> Mapping[uuid.UUID, Any]:
+            async with self._engine.connect() as conn:
+                return await repository.fetch_by_ids(conn, table, record, self._org_id, ids)
+
+        return self._keyed(fetch)
 
     @cached_property
     def complaint(self) -> DataLoader[uuid.UUID, Any]:
-        async def batch(ids: list[uuid.UUID]) -> list[Any]:
-            found = await self._complaints.get_many(self._org_id, ids)
-            return [found.get(key) for key in ids]
-
-        return DataLoader(batch_load_fn=batch)
+        return self._keyed(lambda ids: self._complaints.get_many(self._org_id, ids))
 
     @cached_property
     def phone_number(self) -> DataLoader[uuid.UUID, Any]:
@@ -65,23 +70,23 @@ class NativeLoaders:
 
     @cached_property
     def campaign(self) -> DataLoader[uuid.UUID, Any]:
-        async def batch(ids: list[uuid.UUID]) -> list[Campaign | None]:
-            async with self._engine.connect() as conn:
-                found = await repository.fetch_campaigns(conn, self._org_id, ids)
-            return [found.get(key) for key in ids]
+        """Campaigns with their legacy list mapping joined in."""
 
-        return DataLoader(batch_load_fn=batch)
+        async def fetch(ids: list[uuid.UUID]) -> Mapping[uuid.UUID, Campaign]:
+            async with self._engine.connect() as conn:
+                return await repository.fetch_campaigns(conn, self._org_id, ids)
+
+        return self._keyed(fetch)
 
     @cached_property
     def by_reporter(self) -> DataLoader[str, Any]:
         """Complaints by the reporting number (E.164), for cross-source links."""
 
-        async def batch(numbers: list[str]) -> list[list[Complaint]]:
+        async def fetch(numbers: list[str]) -> Mapping[str, list[Complaint]]:
             async with self._engine.connect() as conn:
-                found = await repository.fetch_by_reporter(conn, self._org_id, numbers)
-            return [found.get(number, []) for number in numbers]
+                return await repository.fetch_by_reporter(conn, self._org_id, numbers)
 
-        return DataLoader(batch_load_fn=batch)
+        return self._keyed(fetch, list)
 
     @cached_property
     def outbound_message(self) -> DataLoader[uuid.UUID, Any]:
@@ -93,8 +98,4 @@ class NativeLoaders:
 
     @cached_property
     def history(self) -> DataLoader[uuid.UUID, Any]:
-        async def batch(ids: list[uuid.UUID]) -> list[list[ComplaintEvent]]:
-            found = await self._complaints.events(self._org_id, ids)
-            return [found.get(key, []) for key in ids]
-
-        return DataLoader(batch_load_fn=batch)
+        return self._keyed(lambda ids: self._complaints.events(self._org_id, ids), list)
