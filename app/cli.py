@@ -15,7 +15,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from app.core.container import Services
+from app.container import Services
 from app.core.db import create_engine
 from app.core.errors import GatewayError
 from app.core.migrate import upgrade

@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.core.container import Services
+from app.container import Services
 from app.core.errors import ErrorCode, GatewayError
 from app.core.migrate import is_up_to_date
 from app.core.request_id import RequestIdMiddleware, request_id_of

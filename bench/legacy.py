@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from app.core.container import Services
+from app.container import Services
 from app.core.migrate import upgrade
 from app.legacy.simulator import SimulatorServer, SimulatorState
 from app.main import create_app

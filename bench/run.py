@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from app.core.container import Services
+from app.container import Services
 from app.core.migrate import upgrade
 from app.main import create_app
 from app.settings import Settings

@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from app.core.container import Services
+from app.container import Services
 from app.core.migrate import upgrade
 from app.core.records import normalize_phone
 from app.core.timestamps import format_rfc3339

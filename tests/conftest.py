@@ -15,7 +15,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.core.container import Services
+from app.container import Services
 from app.core.migrate import upgrade
 from app.main import create_app
 from app.settings import Settings

@@ -11,7 +11,7 @@ import pytest
 
 from app.auth.keys import hash_secret
 from app.auth.tables import api_keys
-from app.core.container import Services
+from app.container import Services
 from app.main import create_app
 from app.settings import Settings
 from tests.fixtures.cli import run_cli

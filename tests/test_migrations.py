@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
-from app.core.container import Services
+from app.container import Services
 from app.core.db import metadata
 from app.core.migrate import is_up_to_date
 

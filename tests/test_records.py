@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.core.container import Services
+from app.container import Services
 from app.core.records import ComplaintOrigin, normalize_phone, record_id
 from app.legacy.parsing import BadResponse, parse_row
 from app.legacy.simulator import SimulatorServer

@@ -1,1 +1,1 @@
-"""Pieces shared by every domain: errors, identifiers, cursors, secrets and the database."""
+"""Pieces shared by every domain and importing none: errors, ids, cursors, secrets, the database."""

@@ -105,18 +105,19 @@ class Conflict(GatewayError):
 
 
 class UpstreamError(GatewayError):
-    """A legacy site failed; ``extensions.upstream`` says which call, never with secrets."""
+    """An upstream system failed; ``extensions.upstream`` says which call, never with secrets.
 
-    def __init__(
-        self,
-        code: ErrorCode,
-        message: str,
-        *,
-        source: str,
-        status: int | None,
-        list_id: str | None = None,
-    ) -> None:
+    ``upstream`` is whatever identifies the failed call to a client (the source's name, the
+    HTTP status, and the source's own ids, such as a legacy ``listId``); core does not know
+    what those ids are.
+    """
+
+    def __init__(self, code: ErrorCode, message: str, *, upstream: Mapping[str, object]) -> None:
         self.code = code
-        self.status = status
-        upstream: dict[str, object] = {"source": source, "status": status, "listId": list_id}
-        super().__init__(message, extensions={"upstream": upstream})
+        self.upstream = dict(upstream)
+        super().__init__(message, extensions={"upstream": self.upstream})
+
+    @property
+    def status(self) -> object:
+        """The upstream HTTP status, when there was a response."""
+        return self.upstream.get("status")

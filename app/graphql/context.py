@@ -10,7 +10,7 @@ from graphql.pyutils import Path
 from strawberry.fastapi import BaseContext
 
 from app.auth.keys import Principal
-from app.core.container import Services
+from app.container import Services
 from app.core.errors import GatewayError, Unauthorized
 from app.legacy.loaders import LegacyLoaders
 from app.native.loaders import NativeLoaders

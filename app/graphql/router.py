@@ -14,7 +14,7 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
-from app.core.container import Services
+from app.container import Services
 from app.core.errors import ErrorCode
 from app.core.request_id import request_id_of
 from app.core.timestamps import format_rfc3339

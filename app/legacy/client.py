@@ -165,4 +165,6 @@ class WhatCountsClient:
     def _error(
         code: ErrorCode, message: str, status: int | None, query: ReportQuery
     ) -> UpstreamError:
-        return UpstreamError(code, message, source=SOURCE, status=status, list_id=query.list_id)
+        return UpstreamError(
+            code, message, upstream={"source": SOURCE, "status": status, "listId": query.list_id}
+        )

@@ -191,9 +191,7 @@ class LegacyService:
                 raise UpstreamError(
                     ErrorCode.UPSTREAM_BAD_RESPONSE,
                     f"the legacy site's report is not the documented shape: {exc}",
-                    source=SOURCE,
-                    status=200,
-                    list_id=key.query.list_id,
+                    upstream={"source": SOURCE, "status": 200, "listId": key.query.list_id},
                 ) from None
             if page.dropped_foreign_rows:
                 logger.warning(

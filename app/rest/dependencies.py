@@ -8,7 +8,7 @@ from fastapi import Request
 
 from app.auth.keys import Principal
 from app.auth.scopes import Scope
-from app.core.container import Services
+from app.container import Services
 from app.core.errors import Forbidden
 
 

@@ -9,7 +9,7 @@ import pytest
 from graphql import parse, validate
 
 from app.auth.scopes import Scope
-from app.core.container import Services
+from app.container import Services
 from app.core.ids import ulid
 from app.graphql.schema import build_schema
 from tests.fixtures.client import GatewayClient

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.core.container import Services
+from app.container import Services
 from tests.fixtures.client import GatewayClient
 from tests.fixtures.factories import Org
 from tests.fixtures.sql import StatementCounter

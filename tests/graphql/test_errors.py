@@ -8,7 +8,7 @@ import logging
 import httpx
 import pytest
 
-from app.core.container import Services
+from app.container import Services
 from app.main import create_app
 from app.settings import Settings
 from tests.fixtures.client import GatewayClient

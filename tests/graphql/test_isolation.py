@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from app.auth.scopes import Scope
-from app.core.container import Services
+from app.container import Services
 from app.native.importer import Kind, write_rows
 from tests.fixtures.client import GatewayClient
 from tests.fixtures.factories import BASE_TIME, Org, ids_of

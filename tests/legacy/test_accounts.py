@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from app.core.container import Services
+from app.container import Services
 from app.legacy.tables import legacy_accounts
 from app.settings import Settings
 from tests.fixtures.cli import run_cli

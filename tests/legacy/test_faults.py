@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from app.core.container import Services
+from app.container import Services
 from app.legacy.simulator import SimulatorServer
 from tests.fixtures.client import GatewayClient, GraphQLResult
 from tests.fixtures.factories import Org

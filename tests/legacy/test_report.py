@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from app.auth.scopes import Scope
-from app.core.container import Services
+from app.container import Services
 from app.legacy.simulator import SimulatorServer
 from app.main import create_app
 from app.settings import Settings

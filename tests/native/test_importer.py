@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from app.core.container import Services
+from app.container import Services
 from app.native.importer import ImportFailed, Kind, detect_kind, parse_file
 from app.settings import Settings
 from tests.fixtures.cli import run_cli

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from app.core.container import Services
+from app.container import Services
 from app.core.errors import ValidationFailed
 from app.native.models import (
     Complaint,

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from app.auth.scopes import Scope
-from app.core.container import Services
+from app.container import Services
 from app.core.db import utcnow
 from tests.fixtures.client import GatewayClient
 from tests.fixtures.factories import Org

@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from app.auth.scopes import Scope
-from app.core.container import Services
+from app.container import Services
 from app.core.records import normalize_phone
 from app.legacy.simulator import SimulatorServer
 from app.native.importer import Kind, write_rows

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.auth.scopes import Scope
-from app.core.container import Services
+from app.container import Services
 from app.legacy.simulator import SimulatorServer
 from tests.fixtures.client import GatewayClient
 from tests.fixtures.factories import Org
