@@ -277,7 +277,7 @@ def legacy_map_campaign(
 ) -> None:
     """Record which legacy mailing list a campaign was sent to (Campaign.legacyListId)."""
     org_id, campaign_id = _uuid(org, "--org"), _uuid(campaign, "--campaign")
-    _run(lambda s: s.legacy.map_campaign(org_id, campaign_id, list_id))
+    _run(lambda s: s.campaign_lists.map_campaign(org_id, campaign_id, list_id))
     typer.echo(f"campaign {campaign_id} -> legacy list {list_id}")
 
 
@@ -386,7 +386,7 @@ def demo(
             )  # fmt: skip
         campaigns = zip(demo_campaign_ids("acme"), ("10", "11", "12", "14"), strict=True)
         for campaign_id, list_id in campaigns:
-            await services.legacy.map_campaign(orgs[0].id, campaign_id, list_id)
+            await services.campaign_lists.map_campaign(orgs[0].id, campaign_id, list_id)
         demo_org = orgs[0].id
         for key in await services.auth.list_keys(demo_org):
             if key.name and key.name.startswith("demo:") and key.revoked_at is None:

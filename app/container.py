@@ -1,4 +1,5 @@
-"""The long-lived parts of one gateway process, built once and shared by every request."""
+"""The composition root: the long-lived parts of one gateway process, built once and shared
+by every request. It sits above every domain package; nothing below imports it."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from app.legacy.crypto import PasswordBox
 from app.legacy.service import LegacyService
 from app.native.service import ComplaintService
 from app.settings import Settings
+from app.unified.campaign_lists import CampaignLists
 
 
 @dataclasses.dataclass
@@ -26,6 +28,7 @@ class Services:
     auth: AuthService
     complaints: ComplaintService
     legacy: LegacyService
+    campaign_lists: CampaignLists
     http: httpx.AsyncClient
     cursors: CursorCodec
 
@@ -54,6 +57,7 @@ class Services:
                 PageCache(settings.legacy_cache_ttl, settings.legacy_cache_max_pages),
                 cursors,
             ),
+            campaign_lists=CampaignLists(engine),
             http=http,
             cursors=cursors,
         )

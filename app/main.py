@@ -14,10 +14,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.container import Services
 from app.core.errors import ErrorCode, GatewayError
 from app.core.migrate import is_up_to_date
-from app.core.request_id import RequestIdMiddleware, request_id_of
 from app.graphql.errors import error_body
 from app.graphql.router import GatewayGraphQLRouter
 from app.graphql.schema import build_schema
+from app.request_id import RequestIdMiddleware, request_id_of
 from app.rest import complaints as rest_complaints
 from app.rest.envelope import fail, fail_with
 from app.settings import Settings, get_settings

@@ -21,6 +21,11 @@ _SIG_BYTES = 16
 MAX_CURSOR_LENGTH = 512
 
 
+def malformed_cursor(field: str) -> ValidationFailed:
+    """The one answer to every bad cursor, whatever is wrong with it, so none reveals more."""
+    return ValidationFailed("invalid cursor", details={field: "malformed cursor"})
+
+
 class CursorCodec:
     """Encodes and verifies cursors with one derived key."""
 
@@ -44,7 +49,7 @@ class CursorCodec:
 
     def decode(self, cursor: str, binding: str, *, field: str) -> dict[str, Any]:
         """The payload of a cursor made here for ``binding``; anything else is refused."""
-        invalid = ValidationFailed("invalid cursor", details={field: "malformed cursor"})
+        invalid = malformed_cursor(field)
         if not isinstance(cursor, str) or not cursor or len(cursor) > MAX_CURSOR_LENGTH:
             raise invalid
         try:

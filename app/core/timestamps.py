@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 
-def format_rfc3339(value: datetime) -> str:
-    """UTC with a ``Z``; sub-second digits only when there are any."""
+def format_rfc3339(value: datetime, *, microseconds: bool = False) -> str:
+    """UTC with a ``Z``; sub-second digits only when there are any, or always (fixed width,
+    as in native cursors) with ``microseconds``."""
     value = value.astimezone(UTC)
     text = value.strftime("%Y-%m-%dT%H:%M:%S")
-    if value.microsecond:
+    if microseconds or value.microsecond:
         text += f".{value.microsecond:06d}"
     return text + "Z"
 

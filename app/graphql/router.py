@@ -16,11 +16,11 @@ from strawberry.types.unset import UNSET
 
 from app.container import Services
 from app.core.errors import ErrorCode
-from app.core.request_id import request_id_of
 from app.core.timestamps import format_rfc3339
 from app.graphql.context import GraphQLContext
 from app.graphql.errors import error_body, format_error
 from app.graphql.schema import GatewaySchema
+from app.request_id import request_id_of
 
 FIRST_QUERY = """# Your organization's newest complaints, with what they point at.
 query FirstLook {

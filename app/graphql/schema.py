@@ -14,7 +14,7 @@ from app.graphql.complaints.schema import ComplaintQueries
 from app.graphql.core.scalars import SCALAR_OVERRIDES
 from app.graphql.errors import is_unexpected, logger
 from app.graphql.legacy.schema import LegacyQueries
-from app.graphql.timeline.schema import TimelineQueries
+from app.graphql.unified.schema import TimelineQueries
 from app.graphql.viewer.types import ViewerQueries
 from app.settings import Settings
 

@@ -27,10 +27,6 @@ class LegacyAccount:
     timeline_list_ids: frozenset[str] | None = None
     list_timezones: tuple[tuple[str, str], ...] = ()
 
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
     def zone_for(self, list_id: str) -> ZoneInfo:
         """The zone a list's times are written in: its own override, else the site's."""
         return ZoneInfo(dict(self.list_timezones).get(list_id, self.timezone))
@@ -121,10 +117,6 @@ class ListComplaint:
             self.subscriber_id,
             int(self.date.timestamp()),
         )
-
-    @property
-    def sort_key(self) -> str:
-        return f"L:{self.list_id:0>18}:{self.position:010d}"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

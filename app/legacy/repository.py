@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.core.sql import upsert
 from app.legacy.models import LegacyAccount
 from app.legacy.tables import legacy_accounts
-from app.native.repository import upsert
 
 
 def _ids(value: str | None) -> frozenset[str] | None:

@@ -7,20 +7,19 @@ import re
 import uuid
 from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.core.cursors import CursorCodec
+from app.core.cursors import CursorCodec, malformed_cursor
 from app.core.db import utcnow
 from app.core.errors import ErrorCode, NotFound, UpstreamError, ValidationFailed
+from app.core.zones import zone_named
 from app.legacy import repository
 from app.legacy.cache import PageCache
 from app.legacy.client import SOURCE, WhatCountsClient
 from app.legacy.crypto import PasswordBox
 from app.legacy.models import Credentials, LegacyAccount, PageKey, ReportPage, ReportQuery
 from app.legacy.parsing import BadResponse, parse_page
-from app.native import repository as native_repository
 
 logger = logging.getLogger("app.legacy")
 
@@ -76,7 +75,7 @@ class LegacyService:
         payload = self._cursors.decode(cursor, self._binding(org_id, query), field="after")
         offset = payload.get("offset")
         if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
-            raise ValidationFailed("invalid cursor", details={"after": "malformed cursor"})
+            raise malformed_cursor("after")
         return offset
 
     async def link(
@@ -95,12 +94,7 @@ class LegacyService:
         """Link (or re-link) the organization's account; the password is stored sealed."""
         zones = {validate_list_id(k, "list_timezone"): v for k, v in (list_timezones or {}).items()}
         for zone_name in (timezone, *zones.values()):
-            try:
-                ZoneInfo(zone_name)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise ValidationFailed(
-                    "invalid time zone", details={"timezone": "must be an IANA time zone"}
-                ) from None
+            zone_named(zone_name, "timezone")
         if not realm.strip():
             raise ValidationFailed("invalid realm", details={"realm": "required"})
         if not password:
@@ -137,18 +131,6 @@ class LegacyService:
             )
             await repository.save_account(conn, account, self._box.seal(password))
         return account
-
-    async def map_campaign(self, org_id: uuid.UUID, campaign_id: uuid.UUID, list_id: str) -> None:
-        """Record which legacy list a native campaign was sent to."""
-        validate_list_id(list_id, "list")
-        async with self._engine.begin() as conn:
-            found = await repository.get_account(conn, org_id)
-            if found is not None and not found[0].may_read(list_id):
-                raise ValidationFailed(
-                    "list not readable", details={"list": "the account may not read this list"}
-                )
-            if not await native_repository.map_campaign(conn, org_id, campaign_id, list_id):
-                raise NotFound("campaign not found")
 
     async def account(self, org_id: uuid.UUID) -> LegacyAccount:
         async with self._engine.connect() as conn:

@@ -9,6 +9,7 @@ from app.auth import tables as _auth_tables  # noqa: F401  (registers tables)
 from app.core.db import metadata
 from app.legacy import tables as _legacy_tables  # noqa: F401  (registers tables)
 from app.native import tables as _native_tables  # noqa: F401  (registers tables)
+from app.unified import tables as _unified_tables  # noqa: F401  (registers tables)
 
 config = context.config
 

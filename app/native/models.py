@@ -100,11 +100,6 @@ class Complaint:
     def record_id(self) -> str:
         return record_id(ComplaintOrigin.NATIVE, self.id)
 
-    @property
-    def sort_key(self) -> str:
-        """Orders records that share a timestamp: ``N:`` sorts after every ``L:`` key."""
-        return f"N:{self.id}"
-
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class PhoneNumber:
@@ -130,7 +125,6 @@ class Campaign:
     usecase: str | None
     created_at: datetime
     updated_at: datetime
-    legacy_list_id: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

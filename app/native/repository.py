@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
-    Insert,
     Table,
     Uuid,
     and_,
@@ -21,24 +20,24 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.core.db import UTCDateTime
+from app.core.sql import upsert
 from app.native.models import (
-    Campaign,
     Complaint,
     ComplaintEvent,
     ComplaintFilter,
     ComplaintStatus,
     record_from_row,
 )
-from app.native.tables import campaign_legacy_lists, campaigns, complaint_events, complaints
+from app.native.tables import complaint_events, complaints
 
 R = TypeVar("R")
 
+__all__ = ["upsert"]  # the importer and the demo seeding write through it
+
 _COMPLAINT_COLUMNS = list(complaints.c)
-UPSERT_CHUNK = 500
 
 
 def _filter_conditions(org_id: uuid.UUID, flt: ComplaintFilter) -> list[ColumnElement[bool]]:
@@ -136,27 +135,6 @@ async def window_facts(
     return [(row[0], str(row[1]), str(row[2])) for row in rows]
 
 
-async def fetch_campaigns(
-    conn: AsyncConnection, org_id: uuid.UUID, ids: Iterable[uuid.UUID]
-) -> dict[uuid.UUID, Campaign]:
-    """Campaigns with their legacy list mapping, in one statement."""
-    wanted = sorted(set(ids))
-    if not wanted:
-        return {}
-    mapping = campaign_legacy_lists
-    rows = await conn.execute(
-        select(*campaigns.c, mapping.c.list_id.label("legacy_list_id"))
-        .select_from(
-            campaigns.outerjoin(
-                mapping,
-                and_(mapping.c.campaign_id == campaigns.c.id, mapping.c.org_id == org_id),
-            )
-        )
-        .where(campaigns.c.org_id == org_id, campaigns.c.id.in_(wanted))
-    )
-    return {row["id"]: record_from_row(Campaign, row) for row in rows.mappings()}
-
-
 async def fetch_by_reporter(
     conn: AsyncConnection, org_id: uuid.UUID, numbers: Iterable[str]
 ) -> dict[str, list[Complaint]]:
@@ -174,19 +152,6 @@ async def fetch_by_reporter(
     for row in rows.mappings():
         grouped[row["reporter_number"]].append(record_from_row(Complaint, row))
     return grouped
-
-
-async def map_campaign(
-    conn: AsyncConnection, org_id: uuid.UUID, campaign_id: uuid.UUID, list_id: str
-) -> bool:
-    """Point a campaign at a legacy list; False when the campaign is not the org's."""
-    if not await fetch_by_ids(conn, campaigns, Campaign, org_id, [campaign_id]):
-        return False
-    written = await upsert(
-        conn, campaign_legacy_lists, org_id, [{"campaign_id": campaign_id, "list_id": list_id}],
-        key="campaign_id",
-    )  # fmt: skip
-    return campaign_id in written
 
 
 async def fetch_events(
@@ -254,37 +219,3 @@ async def insert_event(conn: AsyncConnection, event: ComplaintEvent) -> None:
             created_at=event.created_at,
         )
     )
-
-
-def _dialect_insert(conn: AsyncConnection, table: Table) -> Insert:
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
-
-
-async def upsert(
-    conn: AsyncConnection,
-    table: Table,
-    org_id: uuid.UUID,
-    rows: Sequence[Mapping[str, Any]],
-    *,
-    key: str = "id",
-) -> set[Any]:
-    """Insert or update rows by ``key``, never touching a row owned by another organization.
-
-    Returns the keys written; a key missing from the result exists in another organization.
-    """
-    written: set[uuid.UUID] = set()
-    for start in range(0, len(rows), UPSERT_CHUNK):
-        chunk = [{**row, "org_id": org_id} for row in rows[start : start + UPSERT_CHUNK]]
-        stmt: Any = _dialect_insert(conn, table).values(chunk)
-        updates = {name: stmt.excluded[name] for name in chunk[0] if name not in (key, "org_id")}
-        if "revision" in table.c:
-            updates["revision"] = table.c.revision + 1
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[table.c[key]],
-            set_=updates,
-            where=table.c.org_id == stmt.excluded.org_id,
-        ).returning(table.c[key])
-        written.update((await conn.execute(stmt)).scalars())
-    return written

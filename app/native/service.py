@@ -6,25 +6,37 @@ import dataclasses
 import re
 import uuid
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.core.cursors import CursorCodec
+from app.core.cursors import CursorCodec, malformed_cursor
 from app.core.db import utcnow
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.ids import uuid7
+from app.core.timestamps import format_rfc3339, parse_rfc3339
+from app.core.windows import require_page_size, validate_order
 from app.native import repository
 from app.native.models import (
+    Campaign,
     Complaint,
     ComplaintCounts,
     ComplaintEvent,
     ComplaintFilter,
     ComplaintStatus,
+    InboundMessage,
+    OutboundMessage,
+    PhoneNumber,
 )
-from app.native.tables import complaints
+from app.native.tables import (
+    campaigns,
+    complaints,
+    inbound_messages,
+    outbound_messages,
+    phone_numbers,
+)
 
 MAX_PAGE_SIZE: Final = 100
 NOTE_MAX_LENGTH: Final = 2000
@@ -60,6 +72,10 @@ class ComplaintPage:
     has_previous: bool
 
     @property
+    def start_cursor(self) -> str | None:
+        return self.cursors[0] if self.cursors else None
+
+    @property
     def end_cursor(self) -> str | None:
         return self.cursors[-1] if self.cursors else None
 
@@ -70,24 +86,18 @@ class StatusUpdate:
     event: ComplaintEvent | None
 
 
-def format_timestamp(value: datetime) -> str:
-    """RFC 3339 in UTC with microseconds, the form used in cursors."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def validate_filter(flt: ComplaintFilter) -> None:
     if flt.reporter_number is not None and not E164.match(flt.reporter_number):
         raise ValidationFailed(
             "invalid filter", details={"reporter_number": "must be an E.164 number"}
         )
-    if (
-        flt.created_after is not None
-        and flt.created_before is not None
-        and flt.created_after >= flt.created_before
-    ):
-        raise ValidationFailed(
-            "invalid filter", details={"created_before": "must be later than created_after"}
-        )
+    validate_order(
+        flt.created_after,
+        flt.created_before,
+        message="invalid filter",
+        problem="must be later than created_after",
+        field="created_before",
+    )
     for name in ("created_after", "created_before"):
         value = getattr(flt, name)
         if value is not None and value.tzinfo is None:
@@ -140,7 +150,10 @@ class ComplaintService:
         return f"native-complaints:{org_id}"
 
     def encode_cursor(self, org_id: uuid.UUID, complaint: Complaint) -> str:
-        payload = {"created_at": format_timestamp(complaint.created_at), "id": str(complaint.id)}
+        payload = {
+            "created_at": format_rfc3339(complaint.created_at, microseconds=True),
+            "id": str(complaint.id),
+        }
         return self._cursors.encode(payload, self._binding(org_id))
 
     def decode_cursor(
@@ -148,13 +161,9 @@ class ComplaintService:
     ) -> tuple[datetime, uuid.UUID]:
         payload = self._cursors.decode(cursor, self._binding(org_id), field=field)
         try:
-            created_at = datetime.fromisoformat(str(payload["created_at"]).replace("Z", "+00:00"))
-            complaint_id = uuid.UUID(str(payload["id"]))
+            return parse_rfc3339(str(payload["created_at"])), uuid.UUID(str(payload["id"]))
         except (KeyError, ValueError):
-            raise ValidationFailed("invalid cursor", details={field: "malformed cursor"}) from None
-        if created_at.tzinfo is None:
-            raise ValidationFailed("invalid cursor", details={field: "malformed cursor"})
-        return created_at, complaint_id
+            raise malformed_cursor(field) from None
 
     # Reads -------------------------------------------------------------------------------
 
@@ -170,6 +179,41 @@ class ComplaintService:
         async with self._engine.connect() as conn:
             return await repository.fetch_by_ids(conn, complaints, Complaint, org_id, ids)
 
+    async def phone_numbers(
+        self, org_id: uuid.UUID, ids: Iterable[uuid.UUID]
+    ) -> dict[uuid.UUID, PhoneNumber]:
+        async with self._engine.connect() as conn:
+            return await repository.fetch_by_ids(conn, phone_numbers, PhoneNumber, org_id, ids)
+
+    async def campaigns(
+        self, org_id: uuid.UUID, ids: Iterable[uuid.UUID]
+    ) -> dict[uuid.UUID, Campaign]:
+        async with self._engine.connect() as conn:
+            return await repository.fetch_by_ids(conn, campaigns, Campaign, org_id, ids)
+
+    async def outbound_messages(
+        self, org_id: uuid.UUID, ids: Iterable[uuid.UUID]
+    ) -> dict[uuid.UUID, OutboundMessage]:
+        async with self._engine.connect() as conn:
+            return await repository.fetch_by_ids(
+                conn, outbound_messages, OutboundMessage, org_id, ids
+            )
+
+    async def inbound_messages(
+        self, org_id: uuid.UUID, ids: Iterable[uuid.UUID]
+    ) -> dict[uuid.UUID, InboundMessage]:
+        async with self._engine.connect() as conn:
+            return await repository.fetch_by_ids(
+                conn, inbound_messages, InboundMessage, org_id, ids
+            )
+
+    async def by_reporters(
+        self, org_id: uuid.UUID, numbers: Iterable[str]
+    ) -> dict[str, list[Complaint]]:
+        """The organization's complaints from each number (E.164), newest first."""
+        async with self._engine.connect() as conn:
+            return await repository.fetch_by_reporter(conn, org_id, numbers)
+
     async def page(
         self,
         org_id: uuid.UUID,
@@ -181,10 +225,7 @@ class ComplaintService:
         cursor_field: str = "after",
     ) -> ComplaintPage:
         """A page newest first; ``limit`` must be 1..100, ``cursor`` one this org was given."""
-        if not 1 <= limit <= MAX_PAGE_SIZE:
-            raise ValidationFailed(
-                "invalid page size", details={limit_field: f"must be between 1 and {MAX_PAGE_SIZE}"}
-            )
+        require_page_size(limit, MAX_PAGE_SIZE, limit_field)
         validate_filter(flt)
         after = self.decode_cursor(org_id, cursor, field=cursor_field) if cursor else None
         async with self._engine.connect() as conn:

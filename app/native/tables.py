@@ -158,14 +158,3 @@ Index(
     complaint_events.c.created_at,
     complaint_events.c.id,
 )
-
-# Which legacy mailing list a campaign was sent to (set by operators with
-# `legacy map-campaign`); joined into every campaign read as ``legacy_list_id``.
-campaign_legacy_lists = Table(
-    "campaign_legacy_lists",
-    metadata,
-    Column("campaign_id", Uuid, primary_key=True),
-    _org_column(),
-    Column("list_id", String(18), nullable=False),
-)
-Index("ix_campaign_legacy_lists_org_id", campaign_legacy_lists.c.org_id)

@@ -9,7 +9,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from app.core.errors import HTTP_STATUS, ErrorCode, GatewayError
-from app.core.request_id import request_id_of
+from app.request_id import request_id_of
 
 EMPTY_META: dict[str, Any] = {"total": None, "limit": None, "offset": None, "next_cursor": None}
 

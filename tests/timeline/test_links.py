@@ -43,7 +43,7 @@ async def test_campaign_reports_cost_one_statement_and_one_request_per_list(
     await link(services, org, simulator)
     campaign_ids = await campaigns_for(services, org, 10)
     for campaign_id, list_id in zip(campaign_ids, LISTS, strict=True):
-        await services.legacy.map_campaign(org.id, campaign_id, list_id)
+        await services.campaign_lists.map_campaign(org.id, campaign_id, list_id)
         await org.add_complaints(10, linked=False, campaign_id=campaign_id)
     key = await org.key()
     with StatementCounter(services.engine) as counter:
@@ -56,7 +56,8 @@ async def test_campaign_reports_cost_one_statement_and_one_request_per_list(
     assert counter.by_table() == {
         "api_keys": 1,
         "complaints": 1,
-        "campaigns": 1,  # with the legacy list mapping joined in
+        "campaigns": 1,
+        "campaign_legacy_lists": 1,  # the list mapping of every campaign, in one statement
         "legacy_accounts": 1,
     }
     requests = simulator.state.requests_for()

@@ -6,11 +6,12 @@ from typing import Annotated
 
 import strawberry
 
-from app.auth.permissions import requires
 from app.auth.scopes import Scope
+from app.graphql.complaints.dataloaders import ComplaintById, EventsByComplaintId
 from app.graphql.complaints.resolvers import parse_complaint_id
 from app.graphql.complaints.types import IdArgument, UpdateComplaintStatusPayload
 from app.graphql.context import Info
+from app.graphql.permissions import requires
 from app.native.models import ComplaintStatus
 from app.native.service import KEEP_NOTE
 
@@ -43,9 +44,7 @@ class ComplaintMutations:
             principal.org_id, complaint_id, status, note, api_key_id=principal.key_id
         )
         # Later fields of this request must see the new state, not the loaders' cache.
-        info.context.native.complaint.clear(complaint_id).prime(complaint_id, result.complaint)
-        info.context.native.history.clear(complaint_id)
-        return UpdateComplaintStatusPayload(
-            complaint=result.complaint,  # type: ignore[arg-type]
-            event=result.event,  # type: ignore[arg-type]
-        )
+        context = info.context
+        context.loader(ComplaintById).clear(complaint_id).prime(complaint_id, result.complaint)
+        context.loader(EventsByComplaintId).clear(complaint_id)
+        return UpdateComplaintStatusPayload(complaint=result.complaint, event=result.event)

@@ -6,11 +6,8 @@ import uuid
 
 from app.core.errors import NotFound
 from app.core.ids import require_uuid
-from app.graphql.complaints.types import (
-    ComplaintConnection,
-    ComplaintEdge,
-    ComplaintFilter,
-)
+from app.graphql.complaints.dataloaders import ComplaintById
+from app.graphql.complaints.types import ComplaintConnection, ComplaintEdge, ComplaintFilter
 from app.graphql.context import Info
 from app.graphql.core.types import PageInfo
 from app.native import models
@@ -23,10 +20,10 @@ def parse_complaint_id(value: str, field: str = "id") -> uuid.UUID:
 
 async def resolve_complaint(info: Info, complaint_id: str) -> Complaint:
     """Unknown ids and other organizations' ids fail the same way, through the same query."""
-    found = await info.context.native.complaint.load(parse_complaint_id(complaint_id))
+    found = await info.context.loader(ComplaintById).load(parse_complaint_id(complaint_id))
     if found is None:
         raise NotFound("complaint not found")
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 async def resolve_complaints(
@@ -36,20 +33,10 @@ async def resolve_complaints(
     flt = filter.to_model() if filter is not None else models.ComplaintFilter()
     page = await info.context.services.complaints.page(org_id, flt, first, after)
     edges = [
-        ComplaintEdge(cursor=cursor, node=item)  # type: ignore[arg-type]
+        ComplaintEdge(cursor=cursor, node=item)
         for item, cursor in zip(page.items, page.cursors, strict=True)
     ]
-    return ComplaintConnection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=page.has_next,
-            has_previous_page=page.has_previous,
-            start_cursor=page.cursors[0] if page.cursors else None,
-            end_cursor=page.end_cursor,
-        ),
-        org_id=org_id,
-        filter=flt,
-    )
+    return ComplaintConnection(edges=edges, page_info=PageInfo.of(page), org_id=org_id, filter=flt)
 
 
 async def resolve_complaint_counts(info: Info) -> ComplaintCounts:

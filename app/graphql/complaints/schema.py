@@ -6,7 +6,6 @@ from typing import Annotated
 
 import strawberry
 
-from app.auth.permissions import requires
 from app.auth.scopes import Scope
 from app.graphql.complaints import resolvers
 from app.graphql.complaints.types import (
@@ -17,17 +16,21 @@ from app.graphql.complaints.types import (
     IdArgument,
 )
 from app.graphql.context import Info
+from app.graphql.permissions import requires
+from app.native import models
+from app.native.models import Complaint
 
 
 @strawberry.type(description="Native complaint queries.")
 class ComplaintQueries:
     @strawberry.field(
+        graphql_type=ComplaintType | None,
         description="One complaint of your organization. An unknown id and another "
         "organization's id both give null with NOT_FOUND.",
         extensions=[requires(Scope.COMPLAINTS_READ)],
     )
-    async def complaint(self, info: Info, id: IdArgument) -> ComplaintType | None:
-        return await resolvers.resolve_complaint(info, id)  # type: ignore[return-value]
+    async def complaint(self, info: Info, id: IdArgument) -> Complaint:
+        return await resolvers.resolve_complaint(info, id)
 
     @strawberry.field(
         description="Your organization's complaints, newest first (keyset pagination on "
@@ -48,8 +51,9 @@ class ComplaintQueries:
         return await resolvers.resolve_complaints(info, first, after, filter)
 
     @strawberry.field(
+        graphql_type=ComplaintCounts | None,
         description="Totals by status, with resolutions in the last 30 days.",
         extensions=[requires(Scope.COMPLAINTS_READ)],
     )
-    async def complaint_counts(self, info: Info) -> ComplaintCounts | None:
-        return await resolvers.resolve_complaint_counts(info)  # type: ignore[return-value]
+    async def complaint_counts(self, info: Info) -> models.ComplaintCounts:
+        return await resolvers.resolve_complaint_counts(info)

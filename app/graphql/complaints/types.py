@@ -2,8 +2,8 @@
 
 Each type reads the attributes of the record it is given (``app.native.models``) through
 the default resolver, so a page of 100 complaints creates no per-item wrapper objects;
-only the links run code per item, and they hand back the loader's future without a
-coroutine of their own.
+resolvers that need the record take it as ``strawberry.Parent[Model]``. Links hand back
+the loader's future without a coroutine of their own.
 """
 
 from __future__ import annotations
@@ -11,30 +11,55 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, TypeVar
 
 import strawberry
 
-from app.auth.permissions import requires
 from app.auth.scopes import Scope
 from app.core.ids import require_uuid
+from app.core.windows import validate_order
+from app.graphql.complaints.dataloaders import (
+    CampaignById,
+    EventsByComplaintId,
+    InboundMessageById,
+    OutboundMessageById,
+    PhoneNumberById,
+)
 from app.graphql.context import Info
+from app.graphql.core.dataloaders import KeyedLoader
 from app.graphql.core.records import ComplaintRecord
 from app.graphql.core.types import PageInfo
-from app.graphql.legacy.resolvers import resolve_report_query
 from app.graphql.legacy.types import ListComplaintReportType, ListComplaintType
+from app.graphql.permissions import requires
+from app.graphql.unified.dataloaders import LegacyComplaintsByContact, LegacyListByCampaignId
+from app.legacy.models import ListComplaint, ReportQuery
+from app.legacy.reports import open_report
 from app.native import models
 from app.native.models import (
+    Campaign,
     CampaignStatus,
+    Complaint,
     ComplaintCategory,
+    ComplaintEvent,
     ComplaintSource,
     ComplaintStatus,
     InboundChannel,
+    InboundMessage,
     NumberType,
+    OutboundMessage,
     OutboundStatus,
+    PhoneNumber,
 )
-from app.timeline.links import ContactWindow
-from app.timeline.service import validate_order
+from app.unified.links import ContactWindow
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _load(info: Info, kind: type[KeyedLoader[K, V]], key: K | None) -> Awaitable[V] | None:
+    """The linked record's future, or None without a link (no loader call at all)."""
+    return None if key is None else info.context.loader(kind).load(key)
+
 
 # The domain enums are the GraphQL enums: registering them keeps one source of truth.
 strawberry.enum(
@@ -65,27 +90,34 @@ class CampaignType:
     usecase: str | None = strawberry.field(description="Registered use case.")
     created_at: datetime = strawberry.field(description="When the campaign was created.")
     updated_at: datetime = strawberry.field(description="When the campaign last changed.")
-    legacy_list_id: strawberry.ID | None = strawberry.field(
-        description="The legacy mailing list this campaign was sent to, if mapped."
-    )
 
     @strawberry.field(
+        graphql_type=strawberry.ID | None,
+        description="The legacy mailing list this campaign was sent to, if mapped.",
+    )
+    @staticmethod
+    def legacy_list_id(root: strawberry.Parent[Campaign], info: Info) -> Awaitable[str | None]:
+        return info.context.loader(LegacyListByCampaignId).load(root.id)
+
+    @strawberry.field(
+        graphql_type=ListComplaintReportType | None,
         description="The complaint report of the campaign's legacy list (null when unmapped); "
         "pages are shared with every other field asking for the same list.",
         extensions=[requires(Scope.LISTS_READ)],
     )
+    @staticmethod
     async def legacy_complaint_report(
-        self,
+        root: strawberry.Parent[Campaign],
         info: Info,
         start: Annotated[
             date | None, strawberry.argument(description="First day included.")
         ] = None,
         end: Annotated[date | None, strawberry.argument(description="First day excluded.")] = None,
-    ) -> ListComplaintReportType | None:
-        if self.legacy_list_id is None:
+    ) -> ReportQuery | None:
+        list_id = await info.context.loader(LegacyListByCampaignId).load(root.id)
+        if list_id is None:
             return None
-        query = await resolve_report_query(info, self.legacy_list_id, start, end)
-        return ListComplaintReportType.of(query)
+        return await open_report(info.context.reports, list_id, start, end)
 
 
 @strawberry.type(name="PhoneNumber", description="A phone number owned by the organization.")
@@ -107,8 +139,11 @@ class PhoneNumberType:
         description="The campaign the number is assigned to.",
         extensions=[requires(Scope.CAMPAIGNS_READ)],
     )
-    def campaign(self, info: Info) -> Awaitable[Any] | None:
-        return _load(info.context.native.campaign, self.campaign_id)
+    @staticmethod
+    def campaign(
+        root: strawberry.Parent[PhoneNumber], info: Info
+    ) -> Awaitable[Campaign | None] | None:
+        return _load(info, CampaignById, root.campaign_id)
 
 
 @strawberry.type(name="OutboundMessage", description="A message the organization sent.")
@@ -145,9 +180,9 @@ class InboundMessageType:
     received_at: datetime = strawberry.field(description="When the message arrived.")
 
     @strawberry.field(description="Opt-out detection for this message.")
-    def opt_out(self, info: Info) -> OptOut:
-        record: Any = self
-        return OptOut(detected=record.opt_out_detected, keyword=record.opt_out_keyword)
+    @staticmethod
+    def opt_out(root: strawberry.Parent[InboundMessage]) -> OptOut:
+        return OptOut(detected=root.opt_out_detected, keyword=root.opt_out_keyword)
 
 
 @strawberry.type(name="ComplaintEvent", description="One change of a complaint's status or note.")
@@ -163,17 +198,14 @@ class ComplaintEventType:
     created_at: datetime = strawberry.field(description="When the change happened.")
 
 
-def _load(loader: Any, key: object | None) -> Awaitable[Any] | None:
-    return None if key is None else loader.load(key)
-
-
 @strawberry.type(
     name="Complaint", description="A complaint about a message, from the native store."
 )
 class ComplaintType(ComplaintRecord):
     @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, models.Complaint)
+    def is_type_of(cls, obj: object, info: object) -> bool:
+        """Pages hold plain native records, not instances of this class."""
+        return isinstance(obj, Complaint)
 
     id: strawberry.ID = strawberry.field(description="Complaint id (UUIDv7, time-ordered).")
     org_id: strawberry.ID = strawberry.field(description="The organization that owns it.")
@@ -206,40 +238,55 @@ class ComplaintType(ComplaintRecord):
         description="The phone number complained about.",
         extensions=[requires(Scope.NUMBERS_READ)],
     )
-    def phone_number(self, info: Info) -> Awaitable[Any] | None:
-        return _load(info.context.native.phone_number, self.phone_number_id)
+    @staticmethod
+    def phone_number(
+        root: strawberry.Parent[Complaint], info: Info
+    ) -> Awaitable[PhoneNumber | None] | None:
+        return _load(info, PhoneNumberById, root.phone_number_id)
 
     @strawberry.field(
         graphql_type=CampaignType | None,
         description="The campaign complained about.",
         extensions=[requires(Scope.CAMPAIGNS_READ)],
     )
-    def campaign(self, info: Info) -> Awaitable[Any] | None:
-        return _load(info.context.native.campaign, self.campaign_id)
+    @staticmethod
+    def campaign(
+        root: strawberry.Parent[Complaint], info: Info
+    ) -> Awaitable[Campaign | None] | None:
+        return _load(info, CampaignById, root.campaign_id)
 
     @strawberry.field(
         graphql_type=OutboundMessageType | None,
         description="The message complained about.",
         extensions=[requires(Scope.MESSAGES_READ)],
     )
-    def outbound_message(self, info: Info) -> Awaitable[Any] | None:
-        return _load(info.context.native.outbound_message, self.outbound_message_id)
+    @staticmethod
+    def outbound_message(
+        root: strawberry.Parent[Complaint], info: Info
+    ) -> Awaitable[OutboundMessage | None] | None:
+        return _load(info, OutboundMessageById, root.outbound_message_id)
 
     @strawberry.field(
         graphql_type=InboundMessageType | None,
         description="The recipient's reply that carried the complaint.",
         extensions=[requires(Scope.MESSAGES_READ)],
     )
-    def inbound_message(self, info: Info) -> Awaitable[Any] | None:
-        return _load(info.context.native.inbound_message, self.inbound_message_id)
+    @staticmethod
+    def inbound_message(
+        root: strawberry.Parent[Complaint], info: Info
+    ) -> Awaitable[InboundMessage | None] | None:
+        return _load(info, InboundMessageById, root.inbound_message_id)
 
     @strawberry.field(
         graphql_type=list[ComplaintEventType] | None,
         description="Every status or note change, oldest first.",
         extensions=[requires(Scope.COMPLAINTS_READ)],
     )
-    def history(self, info: Info) -> Awaitable[Any] | None:
-        return _load(info.context.native.history, self.id)
+    @staticmethod
+    def history(
+        root: strawberry.Parent[Complaint], info: Info
+    ) -> Awaitable[list[ComplaintEvent]] | None:
+        return _load(info, EventsByComplaintId, root.id)
 
     @strawberry.field(
         graphql_type=list[ListComplaintType] | None,
@@ -247,8 +294,9 @@ class ComplaintType(ComplaintRecord):
         "lists the organization's timeline covers, optionally within [start, end).",
         extensions=[requires(Scope.LISTS_READ)],
     )
+    @staticmethod
     def related_legacy_complaints(
-        self,
+        root: strawberry.Parent[Complaint],
         info: Info,
         start: Annotated[
             datetime | None, strawberry.argument(description="First instant included.")
@@ -256,16 +304,16 @@ class ComplaintType(ComplaintRecord):
         end: Annotated[
             datetime | None, strawberry.argument(description="First instant excluded.")
         ] = None,
-    ) -> Awaitable[Any]:
+    ) -> Awaitable[list[ListComplaint]]:
         validate_order(start, end)
-        key = ContactWindow(self.reporter_number, start, end)
-        return info.context.links.legacy_by_contact.load(key)
+        key = ContactWindow(root.reporter_number, start, end)
+        return info.context.loader(LegacyComplaintsByContact).load(key)
 
 
 @strawberry.type(name="ComplaintEdge", description="A complaint and its cursor.")
 class ComplaintEdge:
     cursor: str = strawberry.field(description="Pass as `after` to continue after this item.")
-    node: ComplaintType = strawberry.field(description="The complaint.")
+    node: Complaint = strawberry.field(graphql_type=ComplaintType, description="The complaint.")
 
 
 @strawberry.type(description="A page of complaints, newest first.")
@@ -277,8 +325,7 @@ class ComplaintConnection:
 
     @strawberry.field(description="How many complaints match the filter, across all pages.")
     async def total_count(self, info: Info) -> int:
-        count: int = await info.context.services.complaints.count(self.org_id, self.filter)
-        return count
+        return await info.context.services.complaints.count(self.org_id, self.filter)
 
 
 @strawberry.type(description="Complaint totals for a dashboard.")
@@ -293,9 +340,12 @@ class ComplaintCounts:
 
 @strawberry.type(description="The result of `updateComplaintStatus`.")
 class UpdateComplaintStatusPayload:
-    complaint: ComplaintType = strawberry.field(description="The complaint after the update.")
-    event: ComplaintEventType | None = strawberry.field(
-        description="The event recorded; null when the update changed nothing."
+    complaint: Complaint = strawberry.field(
+        graphql_type=ComplaintType, description="The complaint after the update."
+    )
+    event: ComplaintEvent | None = strawberry.field(
+        graphql_type=ComplaintEventType | None,
+        description="The event recorded; null when the update changed nothing.",
     )
 
 

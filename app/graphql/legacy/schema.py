@@ -7,16 +7,18 @@ from typing import Annotated
 
 import strawberry
 
-from app.auth.permissions import requires
 from app.auth.scopes import Scope
 from app.graphql.context import Info
-from app.graphql.legacy.resolvers import resolve_report_query
 from app.graphql.legacy.types import ListComplaintReportType
+from app.graphql.permissions import requires
+from app.legacy.models import ReportQuery
+from app.legacy.reports import open_report
 
 
 @strawberry.type(description="Legacy WhatCounts queries.")
 class LegacyQueries:
     @strawberry.field(
+        graphql_type=ListComplaintReportType | None,
         description="A mailing list's complaint report from the organization's legacy "
         "WhatCounts account. `start`/`end` are whole days in the site's time zone, `end` "
         "exclusive; when given they must be valid with start < end. No linked account, or a "
@@ -31,5 +33,5 @@ class LegacyQueries:
             date | None, strawberry.argument(description="First day included.")
         ] = None,
         end: Annotated[date | None, strawberry.argument(description="First day excluded.")] = None,
-    ) -> ListComplaintReportType | None:
-        return ListComplaintReportType.of(await resolve_report_query(info, list_id, start, end))
+    ) -> ReportQuery:
+        return await open_report(info.context.reports, list_id, start, end)

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from app.auth.permissions import requires
 from app.auth.scopes import Scope
+from app.graphql.complaints.dataloaders import ComplaintsByReporter
 from app.graphql.context import Info
 from app.graphql.core.records import ComplaintRecord
 from app.graphql.core.types import PageInfo
-from app.graphql.legacy import resolvers
+from app.graphql.permissions import requires
 from app.legacy.models import ListComplaint, ReportQuery
+from app.legacy.reports import ReportWindow, read_window
+from app.native.models import Complaint
 
 if TYPE_CHECKING:
     from app.graphql.complaints.types import ComplaintType
@@ -27,7 +29,8 @@ if TYPE_CHECKING:
 )
 class ListComplaintType(ComplaintRecord):
     @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
+    def is_type_of(cls, obj: object, info: object) -> bool:
+        """Reports hold plain legacy rows, not instances of this class."""
         return isinstance(obj, ListComplaint)
 
     list_id: strawberry.ID = strawberry.field(description="The mailing list of the report.")
@@ -69,20 +72,25 @@ class ListComplaintType(ComplaintRecord):
         description="Native complaints from the same contact (same E.164 phone), newest first.",
         extensions=[requires(Scope.COMPLAINTS_READ)],
     )
-    def related_native_complaints(self, info: Info) -> Awaitable[Any] | list[Any]:
-        phone = self.contact_phone
-        return info.context.native.by_reporter.load(phone) if phone else []
+    @staticmethod
+    def related_native_complaints(
+        root: strawberry.Parent[ListComplaint], info: Info
+    ) -> Awaitable[list[Complaint]] | list[Complaint]:
+        phone = root.contact_phone
+        return info.context.loader(ComplaintsByReporter).load(phone) if phone else []
 
 
 @strawberry.type(description="A list complaint and its cursor.")
 class ListComplaintEdge:
-    node: ListComplaintType = strawberry.field(description="The complaint row.")
-    cursor_at: strawberry.Private[Callable[[int], str]]
+    node: ListComplaint = strawberry.field(
+        graphql_type=ListComplaintType, description="The complaint row."
+    )
+    window: strawberry.Private[ReportWindow]
 
     @strawberry.field(description="Pass as `after` to continue after this row.")
     def cursor(self) -> str:
         # Signed on demand: a walk that only reads endCursor never pays for 500 signatures.
-        return self.cursor_at(self.node.position + 1)  # type: ignore[attr-defined]
+        return self.window.cursor_after(self.node)
 
 
 @strawberry.type(description="A window of a list complaint report, in the site's own order.")
@@ -93,6 +101,14 @@ class ListComplaintConnection:
         description="The site's complaintTotal for this report (all windows)."
     )
 
+    @classmethod
+    def of(cls, window: ReportWindow) -> ListComplaintConnection:
+        return cls(
+            edges=[ListComplaintEdge(node=row, window=window) for row in window.rows],
+            page_info=PageInfo.of(window),
+            total_count=window.total,
+        )
+
 
 @strawberry.type(
     name="ListComplaintReport",
@@ -100,43 +116,28 @@ class ListComplaintConnection:
     "limited to whole days [start, end) in the site's time zone.",
 )
 class ListComplaintReportType:
+    """Resolved over the report's ``ReportQuery`` itself (no wrapper object)."""
+
     list_id: strawberry.ID = strawberry.field(description="The mailing list.")
     start: date | None = strawberry.field(description="First day included (site time zone).")
     end: date | None = strawberry.field(description="First day excluded (site time zone).")
-    query: strawberry.Private[ReportQuery]
 
     @strawberry.field(description="How many complaints the report holds (one upstream request).")
-    async def complaint_total(self, info: Info) -> int:
-        return await resolvers.resolve_total(info, self.query)
+    @staticmethod
+    async def complaint_total(root: strawberry.Parent[ReportQuery], info: Info) -> int:
+        return await info.context.reports.total(root)
 
     @strawberry.field(
         description="A window of the report; fetches only the site pages it overlaps."
     )
+    @staticmethod
     async def complaints(
-        self,
+        root: strawberry.Parent[ReportQuery],
         info: Info,
         first: Annotated[int, strawberry.argument(description="Window size, 1 to 500.")] = 100,
         after: Annotated[
             str | None, strawberry.argument(description="`endCursor` of the previous window.")
         ] = None,
     ) -> ListComplaintConnection:
-        page = await resolvers.resolve_window(info, self.query, first, after)
-        return ListComplaintConnection(
-            edges=[
-                ListComplaintEdge(node=row, cursor_at=page.cursor_at)  # type: ignore[arg-type]
-                for row in page.rows
-            ],
-            page_info=PageInfo(
-                has_next_page=page.has_next,
-                has_previous_page=page.has_previous,
-                start_cursor=page.cursor_at(page.rows[0].position + 1) if page.rows else None,
-                end_cursor=page.end_cursor,
-            ),
-            total_count=page.total,
-        )
-
-    @classmethod
-    def of(cls, query: ReportQuery) -> ListComplaintReportType:
-        return cls(
-            list_id=strawberry.ID(query.list_id), start=query.start, end=query.end, query=query
-        )
+        window = await read_window(info.context.reports, root, first, after)
+        return ListComplaintConnection.of(window)

@@ -7,12 +7,12 @@ from typing import Annotated
 
 import strawberry
 
-from app.auth.permissions import requires_any
 from app.auth.scopes import Scope
 from app.core.records import ComplaintOrigin
 from app.graphql.context import Info
-from app.graphql.timeline.resolvers import resolve_summary, resolve_timeline
-from app.graphql.timeline.types import ComplaintSummary, ComplaintTimelineConnection
+from app.graphql.permissions import requires_any
+from app.graphql.unified.resolvers import resolve_summary, resolve_timeline
+from app.graphql.unified.types import ComplaintSummary, ComplaintTimelineConnection
 
 
 @strawberry.type(description="Queries over both sources.")

@@ -6,9 +6,8 @@ import dataclasses
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from app.core.errors import ValidationFailed
 from app.core.records import ComplaintOrigin
 from app.legacy.models import ListComplaint
 
@@ -35,15 +34,6 @@ class Summary:
     @property
     def total(self) -> int:
         return sum(self.by_origin.values())
-
-
-def zone_named(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValidationFailed(
-            "invalid time zone", details={"time_zone": "must be an IANA time zone"}
-        ) from None
 
 
 def days_of(start: datetime, end: datetime, zone: ZoneInfo) -> list[date]:

@@ -12,10 +12,10 @@ from app.core.records import ComplaintOrigin
 from app.graphql.context import Info
 from app.graphql.core.records import ComplaintRecord
 from app.graphql.core.types import PageInfo
-from app.graphql.timeline.resolvers import SummaryResult, TimelinePage
+from app.graphql.unified.resolvers import timeline_of
 from app.native.models import ComplaintCategory, ComplaintStatus
-from app.timeline.merge import Placed
-from app.timeline.service import Omission, OmissionReason
+from app.unified.merge import Record
+from app.unified.timeline import Omission, OmissionReason, SummaryResult, TimelinePage
 
 strawberry.enum(
     OmissionReason,
@@ -44,12 +44,14 @@ class OmittedOrigin:
 
 @strawberry.type(description="A timeline record and its cursor.")
 class ComplaintTimelineEdge:
-    node: ComplaintRecord = strawberry.field(description="The complaint, from either source.")
-    cursor_of: strawberry.Private[Callable[[Placed], str]]
+    node: Record = strawberry.field(
+        graphql_type=ComplaintRecord, description="The complaint, from either source."
+    )
+    cursor_of: strawberry.Private[Callable[[Record], str]]
 
     @strawberry.field(description="Pass as `after` to continue after this record.")
     def cursor(self) -> str:
-        return self.cursor_of(self.node)  # type: ignore[arg-type]
+        return self.cursor_of(self.node)
 
 
 @strawberry.type(
@@ -73,23 +75,14 @@ class ComplaintTimelineConnection:
 
     @strawberry.field(description="How many records the whole window holds, across sources.")
     async def total_count(self, info: Info) -> int:
-        page = self.page
-        native = (
-            await page.sources.native_count(page.start, page.end) if page.coverage.native else 0
-        )
-        return native + page.legacy_total
+        return await timeline_of(info).total_count(self.page)
 
     @classmethod
     def of(cls, page: TimelinePage) -> ComplaintTimelineConnection:
-        edges = [ComplaintTimelineEdge(node=r, cursor_of=page.cursor_of) for r in page.records]  # type: ignore[arg-type]
+        edges = [ComplaintTimelineEdge(node=r, cursor_of=page.cursor_of) for r in page.records]
         return cls(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=page.has_next,
-                has_previous_page=page.has_previous,
-                start_cursor=page.cursor_of(page.records[0]) if page.records else None,
-                end_cursor=page.cursor_of(page.records[-1]) if page.records else None,
-            ),
+            page_info=PageInfo.of(page),
             origins=page.coverage.origins,
             omitted_origins=[OmittedOrigin.of(o) for o in page.coverage.omitted],
             legacy_lists=[strawberry.ID(lid) for lid in page.coverage.legacy_lists],

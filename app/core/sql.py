@@ -1,0 +1,47 @@
+"""SQL helpers every repository shares: the organization-guarded upsert of both dialects."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Insert, Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+UPSERT_CHUNK = 500
+
+
+def _dialect_insert(conn: AsyncConnection, table: Table) -> Insert:
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+async def upsert(
+    conn: AsyncConnection,
+    table: Table,
+    org_id: uuid.UUID,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    key: str = "id",
+) -> set[Any]:
+    """Insert or update rows by ``key``, never touching a row owned by another organization.
+
+    Returns the keys written; a key missing from the result exists in another organization.
+    """
+    written: set[uuid.UUID] = set()
+    for start in range(0, len(rows), UPSERT_CHUNK):
+        chunk = [{**row, "org_id": org_id} for row in rows[start : start + UPSERT_CHUNK]]
+        stmt: Any = _dialect_insert(conn, table).values(chunk)
+        updates = {name: stmt.excluded[name] for name in chunk[0] if name not in (key, "org_id")}
+        if "revision" in table.c:
+            updates["revision"] = table.c.revision + 1
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[table.c[key]],
+            set_=updates,
+            where=table.c.org_id == stmt.excluded.org_id,
+        ).returning(table.c[key])
+        written.update((await conn.execute(stmt)).scalars())
+    return written

@@ -1,0 +1,41 @@
+"""Rules every window and page share, so each is written once: order, width, page size."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import TypeVar
+
+from app.core.errors import ValidationFailed
+
+Point = TypeVar("Point", date, datetime)
+
+
+def validate_order(
+    start: Point | None,
+    end: Point | None,
+    *,
+    message: str = "invalid window",
+    problem: str = "must be later than start",
+    field: str = "end",
+) -> None:
+    """A window, bounded or open on either side, must not be empty."""
+    if start is not None and end is not None and start >= end:
+        raise ValidationFailed(message, details={field: problem})
+
+
+def validate_window(start: datetime, end: datetime, max_days: int) -> None:
+    """A bounded window, non-empty and at most ``max_days`` wide."""
+    validate_order(start, end)
+    if end - start > timedelta(days=max_days):
+        raise ValidationFailed(
+            "window too wide", details={"end": f"the window is at most {max_days} days"}
+        )
+
+
+def require_page_size(size: int, maximum: int, field: str = "first") -> int:
+    """A page size of 1..``maximum``; anything else is VALIDATION_FAILED on ``field``."""
+    if not 1 <= size <= maximum:
+        raise ValidationFailed(
+            "invalid page size", details={field: f"must be between 1 and {maximum}"}
+        )
+    return size

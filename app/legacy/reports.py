@@ -1,0 +1,209 @@
+"""The legacy report as a use case: who may open which report, and reading its pages.
+
+``open_report`` and ``read_window`` are the one home of the report's rules for every API
+(GraphQL today, ``/v1`` tomorrow). A ``ReportReader`` serves one unit of work (one API
+request) for one organization: it reads the account once and asks the site for each page
+at most once, whatever aliases or fields ask for it. A window ``[offset, offset + first)``
+touches only the pages it overlaps; the first of them tells the total, after which the
+others that exist are fetched together (the client's per-site semaphore keeps that gentle).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import uuid
+from collections.abc import Awaitable, Callable, Coroutine
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from app.core.errors import NotFound
+from app.core.windows import require_page_size, validate_order
+from app.legacy.days import end_day, first_day
+from app.legacy.models import (
+    PAGE_SIZE,
+    Credentials,
+    LegacyAccount,
+    ListComplaint,
+    PageKey,
+    ReportPage,
+    ReportQuery,
+)
+from app.legacy.service import LegacyService, validate_list_id
+
+MAX_REPORT_PAGE = 500
+
+T = TypeVar("T")
+
+
+def _shared(coroutine: Coroutine[Any, Any, T]) -> asyncio.Future[T]:
+    """A task any number of callers may await; a failure nobody awaited is not reported as
+    never retrieved (each caller that awaits it still gets it)."""
+    task = asyncio.ensure_future(coroutine)
+    task.add_done_callback(lambda done: done.cancelled() or done.exception())
+    return task
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Window:
+    """Rows of ``[offset, offset + first)`` in the site's order, and where the next starts."""
+
+    rows: list[ListComplaint]
+    total: int
+    offset: int
+    end_offset: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ReportWindow:
+    """A window with its cursors; a row's cursor is signed only when asked for."""
+
+    window: Window
+    cursor_at: Callable[[int], str]  # the cursor that continues after an offset
+
+    @property
+    def rows(self) -> list[ListComplaint]:
+        return self.window.rows
+
+    @property
+    def total(self) -> int:
+        return self.window.total
+
+    @property
+    def has_next(self) -> bool:
+        return self.window.end_offset < self.window.total
+
+    @property
+    def has_previous(self) -> bool:
+        return self.window.offset > 0
+
+    def cursor_after(self, row: ListComplaint) -> str:
+        return self.cursor_at(row.position + 1)
+
+    @property
+    def start_cursor(self) -> str | None:
+        return self.cursor_after(self.rows[0]) if self.rows else None
+
+    @property
+    def end_cursor(self) -> str | None:
+        return self.cursor_at(self.window.end_offset)
+
+
+class ReportReader:
+    """One organization's legacy account and report pages, for one request."""
+
+    def __init__(self, service: LegacyService, org_id: uuid.UUID) -> None:
+        self._service = service
+        self.org_id = org_id
+        self._linked: asyncio.Future[tuple[LegacyAccount, Credentials] | None] | None = None
+        self._pages: dict[PageKey, asyncio.Future[ReportPage]] = {}
+        self.totals: dict[ReportQuery, int] = {}
+
+    async def _linked_account(self) -> tuple[LegacyAccount, Credentials] | None:
+        if self._linked is None:
+            self._linked = _shared(self._service.account_with_credentials(self.org_id))
+        return await self._linked
+
+    async def account(self) -> LegacyAccount | None:
+        """The organization's account (read once per request), or None when not linked."""
+        found = await self._linked_account()
+        return found[0] if found else None
+
+    async def _fetch(self, key: PageKey) -> ReportPage:
+        found = await self._linked_account()
+        if found is None:
+            raise RuntimeError("report pages read for an organization with no account")
+        page = await self._service.fetch_page(*found, key)
+        self.totals[key.query] = page.total
+        return page
+
+    def page(self, query: ReportQuery, skip: int) -> Awaitable[ReportPage]:
+        """The page at ``skip``, asked of the site at most once per reader."""
+        key = PageKey(self.org_id, query, skip)
+        if key not in self._pages:
+            self._pages[key] = _shared(self._fetch(key))
+        return self._pages[key]
+
+    def cursor_at(self, query: ReportQuery, offset: int) -> str:
+        """The cursor that continues ``query`` at ``offset``, bound to this organization."""
+        return self._service.encode_cursor(self.org_id, query, offset)
+
+    def offset_of(self, query: ReportQuery, cursor: str) -> int:
+        return self._service.decode_cursor(self.org_id, query, cursor)
+
+    async def total(self, query: ReportQuery) -> int:
+        if query in self.totals:
+            return self.totals[query]
+        return (await self.page(query, 0)).total
+
+    async def everything(self, query: ReportQuery) -> list[ListComplaint]:
+        """Every row of a report: the first page tells the total, the rest come together."""
+        head = await self.page(query, 0)
+        rest = await asyncio.gather(
+            *(self.page(query, skip) for skip in range(PAGE_SIZE, head.total, PAGE_SIZE))
+        )
+        return [row for page in (head, *rest) for row in page.rows]
+
+    async def rows_between(
+        self,
+        account: LegacyAccount,
+        list_id: str,
+        start: datetime | None,
+        end: datetime | None,
+    ) -> list[ListComplaint]:
+        """A list's rows in the instant window ``[start, end)`` (open where None): the
+        site is asked for the whole local days that cover it, and rows outside are dropped."""
+        zone = account.zone_for(list_id)
+        query = ReportQuery(
+            list_id, first_day(start, zone) if start else None, end_day(end, zone) if end else None
+        )
+        return [
+            row
+            for row in await self.everything(query)
+            if (start is None or row.occurred_at >= start)
+            and (end is None or row.occurred_at < end)
+        ]
+
+    async def window(self, query: ReportQuery, offset: int, first: int) -> Window:
+        first_skip = offset // PAGE_SIZE * PAGE_SIZE
+        skips = range(first_skip, (offset + first - 1) // PAGE_SIZE * PAGE_SIZE + 1, PAGE_SIZE)
+        total = self.totals.get(query)
+        if total is None:
+            head = await self.page(query, first_skip)
+            total = head.total
+            rest = await asyncio.gather(*(self.page(query, s) for s in skips[1:] if s < total))
+            pages = [head, *rest]
+        elif offset >= total:
+            pages = []
+        else:
+            pages = list(await asyncio.gather(*(self.page(query, s) for s in skips if s < total)))
+        rows = [
+            row for page in pages for row in page.rows if offset <= row.position < offset + first
+        ]
+        end_offset = min(offset + first, max(total, offset))
+        return Window(rows=rows, total=total, offset=offset, end_offset=end_offset)
+
+
+async def open_report(
+    reader: ReportReader, list_id: str, start: date | None, end: date | None
+) -> ReportQuery:
+    """The report a request may read: valid input first (so nothing bad reaches the site),
+    then the access rule: no account and a list the account may not read answer alike."""
+    validate_list_id(list_id, "list_id")
+    validate_order(
+        start, end, message="invalid dates", problem="must be later than start (end is exclusive)"
+    )
+    account = await reader.account()
+    if account is None or not account.may_read(list_id):
+        raise NotFound("list not found")
+    return ReportQuery(list_id=list_id, start=start, end=end)
+
+
+async def read_window(
+    reader: ReportReader, query: ReportQuery, first: int, after: str | None
+) -> ReportWindow:
+    """A window of ``first`` rows after the cursor ``after`` (from the start without one)."""
+    require_page_size(first, MAX_REPORT_PAGE)
+    offset = reader.offset_of(query, after) if after else 0
+    window = await reader.window(query, offset, first)
+    return ReportWindow(window, lambda position: reader.cursor_at(query, position))

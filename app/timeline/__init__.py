@@ -1,1 +1,0 @@
-"""One view over both sources: the unified complaint timeline and its summary."""
