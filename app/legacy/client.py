@@ -4,23 +4,25 @@ One ``httpx.AsyncClient`` for the app's lifetime. Per site (base URL) a semaphor
 the requests in flight across every GraphQL request of the process. Each call has connect
 and read timeouts and a total deadline; transport errors, 5xx and 429 are retried with
 exponential backoff and full jitter (``Retry-After`` honoured), within the deadline and a
-bounded number of attempts. Credentials go in the Authorization header only: they never
-appear in a URL, a log line or an error.
+bounded number of attempts (the policy's pieces are in ``app.legacy.retry``). Credentials
+go in the Authorization header only: they never appear in a URL, a log line or an error.
 """
 
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import logging
 import random
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 
 from app.core.errors import ErrorCode, NotFound, UpstreamError
 from app.legacy.models import Credentials, ReportQuery
+from app.legacy.retry import RetryPolicy, retry_after, should_retry
+from app.legacy.retry import retry_after_seconds as retry_after_seconds  # the old home
 from app.settings import Settings
 
 logger = logging.getLogger("app.legacy")
@@ -29,24 +31,28 @@ ACCEPT = "application/vnd.whatcounts-v1+json"
 SOURCE = "legacy"
 
 
-def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
-    """``Retry-After`` as seconds: delta-seconds or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
-
-
 class WhatCountsClient:
-    def __init__(self, http: httpx.AsyncClient, settings: Settings) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        settings: Settings,
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        rng: random.Random | None = None,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        """``sleep``, ``rng`` and ``wall_clock`` (what an HTTP-date ``Retry-After`` is
+        measured against) are there for tests; the defaults are the real ones."""
         self._http = http
         self._settings = settings
+        self._policy = RetryPolicy(
+            max_attempts=settings.legacy_max_attempts,
+            backoff_base=settings.legacy_backoff_base,
+            backoff_max=settings.legacy_backoff_max,
+        )
+        self._sleep = sleep
+        self._rng = rng if rng is not None else random.Random()  # noqa: S311 (jitter only)
+        self._wall_clock = wall_clock
         self._limits: dict[str, asyncio.Semaphore] = {}
         self._timeout = httpx.Timeout(
             connect=settings.legacy_connect_timeout,
@@ -75,7 +81,6 @@ class WhatCountsClient:
     async def _attempts(
         self, credentials: Credentials, query: ReportQuery, skip: int, deadline: float
     ) -> Any:
-        settings = self._settings
         url = f"{credentials.base_url}/rest/lists/{query.list_id}/complaints"
         params: dict[str, str] = {}
         if query.start is not None:
@@ -86,8 +91,8 @@ class WhatCountsClient:
         headers = {"Accept": ACCEPT, "Content-Type": "application/json"}
         auth = httpx.BasicAuth(credentials.realm, credentials.password)
         loop = asyncio.get_running_loop()
-        for attempt in range(1, settings.legacy_max_attempts + 1):
-            delay: float | None = None
+        for attempt in range(1, self._policy.max_attempts + 1):
+            hint: float | None = None  # the site's Retry-After, in seconds
             try:
                 async with self._limit(credentials.base_url):
                     response = await self._http.get(
@@ -131,7 +136,7 @@ class WhatCountsClient:
                             "upstream": {"source": SOURCE, "status": 404, "listId": query.list_id}
                         },
                     )
-                if status != 429 and status < 500:
+                if not should_retry(status):
                     raise self._error(
                         ErrorCode.UPSTREAM_BAD_RESPONSE,
                         f"the legacy site answered HTTP {status}",
@@ -144,21 +149,15 @@ class WhatCountsClient:
                     status,
                     query,
                 )
-                delay = retry_after_seconds(response.headers.get("retry-after"))
-            if attempt == settings.legacy_max_attempts:
-                raise failure
+                hint = retry_after(response.headers.get("retry-after"), self._wall_clock())
+            delay = self._policy.wait_before_next(attempt, hint, loop.time(), deadline, self._rng)
             if delay is None:
-                cap = min(
-                    settings.legacy_backoff_max, settings.legacy_backoff_base * 2 ** (attempt - 1)
-                )
-                delay = random.uniform(0, cap)  # noqa: S311 (jitter, not security)
-            if loop.time() + delay >= deadline:
-                raise failure  # waiting would only run into the deadline
+                raise failure  # the last attempt, or waiting would only run into the deadline
             logger.info(
                 "legacy list %s skip %d: attempt %d failed (%s), retrying in %.2fs",
                 query.list_id, skip, attempt, failure.code.value, delay,
             )  # fmt: skip
-            await asyncio.sleep(delay)
+            await self._sleep(delay)
         raise AssertionError("unreachable")
 
     @staticmethod
