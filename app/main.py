@@ -20,6 +20,7 @@ from app.graphql.schema import build_schema
 from app.request_id import RequestIdMiddleware, request_id_of
 from app.rest import complaints as rest_complaints
 from app.rest.envelope import fail, fail_with
+from app.rest.validation import details_of
 from app.settings import Settings, get_settings
 
 logger = logging.getLogger("app")
@@ -73,10 +74,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(request: Request, exc: RequestValidationError) -> Response:
-        details = {
-            str(error["loc"][-1]) if error.get("loc") else "request": str(error.get("msg"))
-            for error in exc.errors()
-        }
+        details = details_of(exc.errors())
         return fail(request, ErrorCode.VALIDATION_FAILED, "validation failed", details=details)
 
     @app.exception_handler(StarletteHTTPException)

@@ -1,10 +1,12 @@
-"""Authentication and scope checks for ``/v1`` routes (401 before 403 before anything else)."""
+"""Typed dependencies of ``/v1`` routes: authentication and scopes (401 before 403 before
+anything else), and the app's services."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 
 from app.auth.keys import Principal
 from app.auth.scopes import Scope
@@ -27,3 +29,8 @@ def require_scopes(*scopes: Scope) -> Callable[[Request], Awaitable[Principal]]:
         return principal
 
     return dependency
+
+
+ServicesDep = Annotated[Services, Depends(services_of)]
+ComplaintsReader = Annotated[Principal, Depends(require_scopes(Scope.COMPLAINTS_READ))]
+ComplaintsWriter = Annotated[Principal, Depends(require_scopes(Scope.COMPLAINTS_WRITE))]
