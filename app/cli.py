@@ -291,7 +291,7 @@ def legacy_simulator(
     ] = None,
 ) -> None:
     """Run the WhatCounts-compatible simulator in the foreground."""
-    from app.legacy.simulator import DEFAULT_ANCHOR, SimulatorServer, SimulatorState
+    from app.devtools.simulator import DEFAULT_ANCHOR, SimulatorServer, SimulatorState
 
     state = SimulatorState(
         seed=seed, anchor=date.fromisoformat(anchor) if anchor else DEFAULT_ANCHOR
@@ -355,8 +355,8 @@ def demo(
     print demo keys, and serve with GraphiQL."""
     from app.auth.scopes import ALL_SCOPES, Scope
     from app.core.records import normalize_phone
-    from app.legacy.simulator import SimulatorServer, SimulatorState
-    from app.native.demo import demo_campaign_ids, seed
+    from app.devtools.demo import demo_campaign_ids, seed
+    from app.devtools.simulator import SimulatorServer, SimulatorState
 
     settings = get_settings()
     # The simulator's year of complaints ends today, so the demo's two sources overlap.
