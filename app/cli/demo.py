@@ -12,7 +12,7 @@ from app.cli.serve import serve
 from app.settings import get_settings
 
 if TYPE_CHECKING:
-    from app.devtools.demo import DemoSetup
+    from app.devtools.demo import DemoSetup, LinkedRealm
     from app.devtools.simulator import SimulatorServer, SimulatorState
 
 
@@ -32,7 +32,7 @@ def demo(
     setup = _set_up(state, base_url)
     if simulator is not None:
         simulator.start()
-    _print_summary(setup, host, port, base_url)
+    _print_summary(setup, host, port, legacy_port, simulator)
     if serve_after:
         _serve_with_graphiql_key(host, port, setup.keys.every_scope)
 
@@ -51,19 +51,64 @@ def _set_up(state: SimulatorState, base_url: str) -> DemoSetup:
     return run(lambda services: set_up(services, state, base_url), get_settings())
 
 
-def _print_summary(setup: DemoSetup, host: str, port: int, base_url: str) -> None:
-    url = f"http://{host}:{port}/graphql"
+def _print_summary(
+    setup: DemoSetup, host: str, port: int, legacy_port: int, simulator: SimulatorServer | None
+) -> None:
+    """What was set up; URLs only of the servers that run, else how to start them."""
     full, read = setup.keys.every_scope, setup.keys.complaints_read
-    typer.echo(
-        "\nComplaints gateway demo\n"
-        + "".join(f"  organization: {org.name} {org.id}\n" for org in setup.orgs)
-        + f"  key, every scope:         {full}\n"
-        f"  key, complaints:read only: {read}\n"
-        f"  GraphiQL: {url}  (opens with the every-scope key in its headers)\n"
-        f"  legacy WhatCounts simulator: {base_url} (Acme: lists 10, 11, 12, 13; Globex: 20, 21)\n"
-        f'  curl: curl -s {url} -H "Authorization: Bearer {read}" '
-        "-H 'Content-Type: application/json' -d '{\"query\":\"{ complaintCounts { new } }\"}'\n"
-    )
+    lines = [
+        "",
+        "Complaints gateway demo",
+        *(f"  organization: {org.name} {org.id}" for org in setup.orgs),
+        f"  key, every scope:         {full}",
+        f"  key, complaints:read only: {read}",
+    ]
+    realms = [f"    {_describe(link)}" for link in setup.links]
+    if simulator is not None:
+        url = f"http://{host}:{port}/graphql"
+        lines += [
+            f"  GraphiQL: {url}  (opens with the every-scope key in its headers)",
+            f"  legacy WhatCounts simulator: {simulator.base_url} (its year ends today)",
+            *realms,
+            f'  curl: curl -s {url} -H "Authorization: Bearer {read}" '
+            "-H 'Content-Type: application/json' -d '{\"query\":\"{ complaintCounts { new } }\"}'",
+        ]
+    else:
+        lines += [
+            f"  legacy accounts, linked to a WhatCounts simulator on {host} port {legacy_port}:",
+            *realms,
+            "  nothing is serving (--no-serve); start the simulator and the gateway with this",
+            "  same environment (DATA_DIR, DATABASE_URL, SECRET_KEY):",
+            f"    complaints-gateway legacy simulator --host {host} --port {legacy_port}"
+            f" --anchor {setup.simulator_anchor:%Y-%m-%d}",
+            f"    GRAPHIQL_API_KEY={full} complaints-gateway serve --host {host} --port {port}",
+        ]
+    typer.echo("\n".join(lines) + "\n")
+
+
+def _describe(link: LinkedRealm) -> str:
+    """``Acme Demo: realm acme, lists 10 to 19 (all readable); timeline 10, 11, 12; ...``."""
+    readable = link.readable_lists
+    access = "all readable" if readable == link.lists else f"readable: {_ids(readable) or 'none'}"
+    parts = [
+        f"{link.org.name}: realm {link.account.realm}, lists {_ids(link.lists)} ({access})",
+        f"timeline {_ids(link.account.timeline_lists) or 'none'}",
+    ]
+    if link.campaign_lists:
+        parts.append(f"campaigns mapped to {_ids(link.campaign_lists)}")
+    return "; ".join(parts)
+
+
+def _ids(list_ids: list[str]) -> str:
+    """Numeric list ids, runs of four or more as ``a to b``: ``10 to 19``, ``10, 11, 12``."""
+    spans: list[list[int]] = []
+    for n in sorted(int(list_id) for list_id in list_ids):
+        if spans and n == spans[-1][-1] + 1:
+            spans[-1].append(n)
+        else:
+            spans.append([n])
+    shown = (f"{s[0]} to {s[-1]}" if len(s) >= 4 else ", ".join(map(str, s)) for s in spans)
+    return ", ".join(shown)
 
 
 def _serve_with_graphiql_key(host: str, port: int, key: str) -> None:

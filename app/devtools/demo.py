@@ -276,6 +276,7 @@ class DemoSetup:
     orgs: list[Organization]
     links: list[LinkedRealm]
     keys: DemoKeys  # the first organization's (Acme Demo's)
+    simulator_anchor: date  # the last day of the simulator's year of complaints
 
 
 def simulator_state(anchor: date | None = None) -> SimulatorState:
@@ -346,4 +347,4 @@ async def set_up(services: Services, state: SimulatorState, base_url: str) -> De
     orgs = await migrate_and_seed(services, shared_contacts(state))
     links = await link_legacy(services, orgs, state, base_url)
     keys = await make_keys(services, orgs[0].id)
-    return DemoSetup(orgs, links, keys)
+    return DemoSetup(orgs, links, keys, state.anchor)
