@@ -20,7 +20,7 @@ import httpx
 
 from app.container import Services
 from app.core.migrate import upgrade
-from app.legacy.simulator import SimulatorServer, SimulatorState
+from app.devtools.simulator import SimulatorServer, SimulatorState
 from app.main import create_app
 from app.settings import Settings
 from tests.fixtures.client import GatewayClient

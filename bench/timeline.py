@@ -24,9 +24,9 @@ from app.container import Services
 from app.core.migrate import upgrade
 from app.core.records import normalize_phone
 from app.core.timestamps import format_rfc3339
-from app.legacy.simulator import SimulatorServer, SimulatorState
+from app.devtools.demo import seed
+from app.devtools.simulator import SimulatorServer, SimulatorState
 from app.main import create_app
-from app.native.demo import seed
 from app.settings import Settings
 from tests.fixtures.client import GatewayClient
 

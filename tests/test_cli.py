@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -12,6 +13,7 @@ import pytest
 from app.auth.keys import hash_secret
 from app.auth.tables import api_keys
 from app.container import Services
+from app.devtools.demo import DEMO_ORG_ID, OTHER_ORG_ID
 from app.main import create_app
 from app.settings import Settings
 from tests.fixtures.cli import run_cli
@@ -109,3 +111,36 @@ async def test_demo_seeds_idempotently_and_its_keys_work(
         assert set(limited.codes) == {"FORBIDDEN"}  # phoneNumber needs numbers:read
         old = KEY.findall(outputs[0].stdout)[0]
         assert (await client.graphql("{ viewer { keyPrefix } }", key=old)).status == 401
+
+
+async def test_demo_without_serving_names_no_url_and_says_how_to_start(
+    settings: Settings, services: Services
+) -> None:
+    before = date.today()
+    result = await run_cli(settings, "demo", "--no-serve", "--host", "127.0.0.9",
+                           "--port", "8123", "--legacy-port", "8124")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "://" not in result.stdout  # nothing was started, so no URL is printed
+    full, read = KEY.findall(result.stdout)[:2]
+    [anchor] = re.findall(r"--anchor (\S+)", result.stdout)
+    assert date.fromisoformat(anchor) in {before, date.today()}
+    assert result.stdout == (
+        "\nComplaints gateway demo\n"
+        f"  organization: Acme Demo {DEMO_ORG_ID}\n"
+        f"  organization: Globex Demo {OTHER_ORG_ID}\n"
+        f"  key, every scope:         {full}\n"
+        f"  key, complaints:read only: {read}\n"
+        "  legacy accounts, linked to a WhatCounts simulator on 127.0.0.9 port 8124:\n"
+        "    Acme Demo: realm acme, lists 10 to 19 (all readable); timeline 10, 11, 12;"
+        " campaigns mapped to 10, 11, 12, 14\n"
+        "    Globex Demo: realm globex, lists 20, 21 (all readable); timeline 20, 21\n"
+        "  nothing is serving (--no-serve); start the simulator and the gateway with this\n"
+        "  same environment (DATA_DIR, DATABASE_URL, SECRET_KEY):\n"
+        "    complaints-gateway legacy simulator --host 127.0.0.9 --port 8124"
+        f" --anchor {anchor}\n"
+        f"    GRAPHIQL_API_KEY={full} complaints-gateway serve --host 127.0.0.9 --port 8123\n"
+        "\n"
+    )
+    # The accounts point where that simulator command would listen.
+    for org_id in (DEMO_ORG_ID, OTHER_ORG_ID):
+        assert (await services.legacy.account(org_id)).base_url == "http://127.0.0.9:8124"

@@ -8,8 +8,8 @@ import pytest
 
 from app.container import Services
 from app.core.records import ComplaintOrigin, normalize_phone, record_id
+from app.devtools.simulator import SimulatorServer
 from app.legacy.parsing import BadResponse, parse_row
-from app.legacy.simulator import SimulatorServer
 from tests.fixtures.client import GatewayClient
 from tests.fixtures.factories import Org
 from tests.fixtures.legacy import link

@@ -1,1 +1,1 @@
-"""The native complaint store: tables, SQL repository, rules, loaders, import and demo data."""
+"""The native complaint store: tables, models, SQL repository, rules (service) and import."""

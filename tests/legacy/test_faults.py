@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from app.container import Services
-from app.legacy.simulator import SimulatorServer
+from app.devtools.simulator import SimulatorServer
 from tests.fixtures.client import GatewayClient, GraphQLResult
 from tests.fixtures.factories import Org
 from tests.fixtures.legacy import link

@@ -10,7 +10,7 @@ import pytest
 
 from app.auth.scopes import Scope
 from app.container import Services
-from app.legacy.simulator import SimulatorServer
+from app.devtools.simulator import SimulatorServer
 from app.main import create_app
 from app.settings import Settings
 from tests.fixtures.client import GatewayClient

@@ -8,7 +8,7 @@ from typing import Any
 from app.auth.scopes import Scope
 from app.container import Services
 from app.core.records import normalize_phone
-from app.legacy.simulator import SimulatorServer
+from app.devtools.simulator import SimulatorServer
 from app.native.importer import Kind, write_rows
 from app.settings import Settings
 from tests.fixtures.cli import run_cli

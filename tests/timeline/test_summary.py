@@ -11,7 +11,7 @@ import pytest
 
 from app.auth.scopes import Scope
 from app.container import Services
-from app.legacy.simulator import SimulatorServer
+from app.devtools.simulator import SimulatorServer
 from tests.fixtures.client import GatewayClient
 from tests.fixtures.factories import Org
 from tests.fixtures.legacy import link

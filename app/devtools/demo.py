@@ -1,23 +1,34 @@
-"""Deterministic demo data: two organizations with a few hundred complaints and their links.
+"""The demo: two organizations with a few hundred complaints, linked to the simulator.
 
 Ids come from uuid5 over fixed names and times are anchored to today's midnight (UTC), so
 seeding twice on the same day writes the same rows; on a later day the data moves along
 with the calendar. Writes go through the importer's upsert, the same path as real imports.
+
+``set_up`` runs the demo's steps (migrate and seed, link each organization to its simulator
+realm and map Acme's campaigns to legacy lists, make fresh demo keys); the CLI only starts
+servers and prints. Nothing here prints.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.auth import repository as auth_repository
 from app.auth.keys import Organization
+from app.auth.scopes import ALL_SCOPES, Scope
+from app.container import Services
 from app.core.db import utcnow
+from app.core.migrate import upgrade
+from app.core.records import normalize_phone
+from app.devtools.simulator import SimulatorState
+from app.legacy.models import LegacyAccount
 from app.native import repository
 from app.native.importer import Kind, write_rows
 from app.native.models import (
@@ -216,3 +227,117 @@ async def seed(engine: AsyncEngine, contacts: Sequence[str] = ()) -> list[Organi
         async with engine.begin() as conn:
             await repository.upsert(conn, complaint_events, org.id, events)
     return [org for org, *_ in orgs]
+
+
+# -- the demo's steps ---------------------------------------------------------------------
+
+SIMULATOR_SEED = 1
+SHARED_LIST = "10"  # some Acme complaints come from people who also complained here
+
+
+@dataclasses.dataclass(frozen=True)
+class LegacyPlan:
+    """How the demo links one organization to the simulator realm of the same name."""
+
+    realm: str
+    timeline_lists: tuple[str, ...]
+    campaign_lists: tuple[str, ...] = ()  # the org's demo campaigns, in order, were sent here
+
+
+# In the order ``seed`` returns the organizations.
+LEGACY_PLANS = (
+    LegacyPlan("acme", timeline_lists=("10", "11", "12"), campaign_lists=("10", "11", "12", "14")),
+    LegacyPlan("globex", timeline_lists=("20", "21")),
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class LinkedRealm:
+    """One organization's link, with what the demo's simulator holds for its realm."""
+
+    org: Organization
+    account: LegacyAccount
+    lists: list[str]  # every list the simulator holds for the realm, in numeric order
+    campaign_lists: list[str]  # the legacy lists the org's campaigns are mapped to
+
+    @property
+    def readable_lists(self) -> list[str]:
+        return [list_id for list_id in self.lists if self.account.may_read(list_id)]
+
+
+@dataclasses.dataclass(frozen=True)
+class DemoKeys:
+    every_scope: str = dataclasses.field(repr=False)
+    complaints_read: str = dataclasses.field(repr=False)
+
+
+@dataclasses.dataclass(frozen=True)
+class DemoSetup:
+    orgs: list[Organization]
+    links: list[LinkedRealm]
+    keys: DemoKeys  # the first organization's (Acme Demo's)
+    simulator_anchor: date  # the last day of the simulator's year of complaints
+
+
+def simulator_state(anchor: date | None = None) -> SimulatorState:
+    """The demo's simulator: its year of complaints ends today, so both sources overlap."""
+    return SimulatorState(seed=SIMULATOR_SEED, anchor=anchor or date.today())
+
+
+def shared_contacts(state: SimulatorState) -> list[str]:
+    """E.164 numbers of people who complained on the shared legacy list."""
+    return sorted(
+        {
+            phone
+            for _when, row in state.lists[SHARED_LIST].rows
+            if (phone := normalize_phone(row.get("phone"), row.get("country")))
+        }
+    )
+
+
+async def migrate_and_seed(services: Services, contacts: Sequence[str]) -> list[Organization]:
+    """Apply the migrations, then create (or refresh) both demo organizations and their data."""
+    await upgrade(services.engine)
+    return await seed(services.engine, contacts)
+
+
+async def link_legacy(
+    services: Services, orgs: Sequence[Organization], state: SimulatorState, base_url: str
+) -> list[LinkedRealm]:
+    """Link each organization to its realm at ``base_url`` and map its campaigns to lists."""
+    links = []
+    for org, plan in zip(orgs, LEGACY_PLANS, strict=True):
+        realm = state.realms[plan.realm]
+        account = await services.legacy.link(
+            org.id, base_url=base_url, realm=plan.realm, realm_id=realm.realm_id,
+            password=realm.password, timezone=realm.timezone,
+            timeline_list_ids=plan.timeline_lists,
+        )  # fmt: skip
+        campaigns = demo_campaign_ids(plan.realm)[: len(plan.campaign_lists)]
+        for campaign_id, list_id in zip(campaigns, plan.campaign_lists, strict=True):
+            await services.campaign_lists.map_campaign(org.id, campaign_id, list_id)
+        held = sorted((sim.list_id for sim in state.lists_of(plan.realm)), key=int)
+        links.append(LinkedRealm(org, account, held, sorted(set(plan.campaign_lists), key=int)))
+    return links
+
+
+async def make_keys(services: Services, org_id: uuid.UUID) -> DemoKeys:
+    """Revoke the organization's previous demo keys and create fresh ones."""
+    for key in await services.auth.list_keys(org_id):
+        if key.name and key.name.startswith("demo:") and key.revoked_at is None:
+            await services.auth.revoke_key(key.id)
+    _key, every_scope = await services.auth.create_key(
+        org_id, list(ALL_SCOPES), "demo: every scope"
+    )
+    _key, complaints_read = await services.auth.create_key(
+        org_id, [Scope.COMPLAINTS_READ], "demo: complaints:read"
+    )
+    return DemoKeys(every_scope, complaints_read)
+
+
+async def set_up(services: Services, state: SimulatorState, base_url: str) -> DemoSetup:
+    """Every step of the demo but the servers: seed, link to ``base_url``, make keys."""
+    orgs = await migrate_and_seed(services, shared_contacts(state))
+    links = await link_legacy(services, orgs, state, base_url)
+    keys = await make_keys(services, orgs[0].id)
+    return DemoSetup(orgs, links, keys, state.anchor)

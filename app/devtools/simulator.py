@@ -181,6 +181,10 @@ class SimulatorState:
         self.in_flight = 0
         self.max_in_flight = 0
 
+    def lists_of(self, realm: str) -> list[SimList]:
+        """The lists a realm holds, in the order they were made."""
+        return [sim for sim in self.lists.values() if sim.realm.name == realm]
+
     def set_fault(self, list_id: str | None = None, **knobs: Any) -> None:
         """Install a fault for one list, or for every list with ``list_id=None``."""
         with self._lock:
