@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from graphql import (
@@ -14,6 +15,7 @@ from graphql import (
     ObjectTypeDefinitionNode,
     StringValueNode,
     parse,
+    validate,
 )
 
 from app.graphql.schema import build_schema, export_sdl
@@ -86,3 +88,18 @@ def test_guarded_fields_carry_their_scopes_in_the_sdl() -> None:
         "ListComplaint.relatedNativeComplaints": ["complaints:read"],
         "Mutation.updateComplaintStatus": ["complaints:write"],
     }
+
+
+def _readme_documents() -> list[str]:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    return re.findall(r"```graphql\n(.*?)```", readme, flags=re.DOTALL)
+
+
+def test_every_graphql_example_of_the_readme_is_valid() -> None:
+    """The README's examples are documents a reader will paste: they must validate."""
+    documents = _readme_documents()
+    assert len(documents) >= 3
+    schema = build_schema()._schema
+    for document in documents:
+        errors = validate(schema, parse(document))
+        assert not errors, (document, errors)
