@@ -8,8 +8,9 @@ import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.core.cursors import CursorCodec, malformed_cursor
@@ -37,6 +38,8 @@ from app.native.tables import (
     outbound_messages,
     phone_numbers,
 )
+
+R = TypeVar("R")
 
 MAX_PAGE_SIZE: Final = 100
 NOTE_MAX_LENGTH: Final = 2000
@@ -173,39 +176,37 @@ class ComplaintService:
             raise NotFound()
         return found[complaint_id]
 
+    async def _by_ids(
+        self, table: Table, record: type[R], org_id: uuid.UUID, ids: Iterable[uuid.UUID]
+    ) -> dict[uuid.UUID, R]:
+        """The organization's records of ``table`` with those ids; others are absent."""
+        async with self._engine.connect() as conn:
+            return await repository.fetch_by_ids(conn, table, record, org_id, ids)
+
     async def get_many(
         self, org_id: uuid.UUID, ids: Iterable[uuid.UUID]
     ) -> dict[uuid.UUID, Complaint]:
-        async with self._engine.connect() as conn:
-            return await repository.fetch_by_ids(conn, complaints, Complaint, org_id, ids)
+        return await self._by_ids(complaints, Complaint, org_id, ids)
 
     async def phone_numbers(
         self, org_id: uuid.UUID, ids: Iterable[uuid.UUID]
     ) -> dict[uuid.UUID, PhoneNumber]:
-        async with self._engine.connect() as conn:
-            return await repository.fetch_by_ids(conn, phone_numbers, PhoneNumber, org_id, ids)
+        return await self._by_ids(phone_numbers, PhoneNumber, org_id, ids)
 
     async def campaigns(
         self, org_id: uuid.UUID, ids: Iterable[uuid.UUID]
     ) -> dict[uuid.UUID, Campaign]:
-        async with self._engine.connect() as conn:
-            return await repository.fetch_by_ids(conn, campaigns, Campaign, org_id, ids)
+        return await self._by_ids(campaigns, Campaign, org_id, ids)
 
     async def outbound_messages(
         self, org_id: uuid.UUID, ids: Iterable[uuid.UUID]
     ) -> dict[uuid.UUID, OutboundMessage]:
-        async with self._engine.connect() as conn:
-            return await repository.fetch_by_ids(
-                conn, outbound_messages, OutboundMessage, org_id, ids
-            )
+        return await self._by_ids(outbound_messages, OutboundMessage, org_id, ids)
 
     async def inbound_messages(
         self, org_id: uuid.UUID, ids: Iterable[uuid.UUID]
     ) -> dict[uuid.UUID, InboundMessage]:
-        async with self._engine.connect() as conn:
-            return await repository.fetch_by_ids(
-                conn, inbound_messages, InboundMessage, org_id, ids
-            )
+        return await self._by_ids(inbound_messages, InboundMessage, org_id, ids)
 
     async def by_reporters(
         self, org_id: uuid.UUID, numbers: Iterable[str]

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Mapping
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, field_validator
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from app.core.errors import ValidationFailed
@@ -47,6 +48,11 @@ def member_of(enum_cls: type[E], value: object) -> E | None:
         ) from None
 
 
+def _member(enum_cls: type[E]) -> BeforeValidator:
+    """Validates a field as ``member_of(enum_cls, …)``, with the platform's messages."""
+    return BeforeValidator(functools.partial(member_of, enum_cls))
+
+
 class ComplaintListQuery(BaseModel):
     """Query parameters of ``GET /v1/complaints``; unknown parameters are ignored."""
 
@@ -54,8 +60,8 @@ class ComplaintListQuery(BaseModel):
 
     limit: int = DEFAULT_LIMIT
     cursor: str | None = None
-    status: ComplaintStatus | None = None
-    category: ComplaintCategory | None = None
+    status: Annotated[ComplaintStatus | None, _member(ComplaintStatus)] = None
+    category: Annotated[ComplaintCategory | None, _member(ComplaintCategory)] = None
 
     @field_validator("limit", mode="before")
     @classmethod
@@ -73,16 +79,6 @@ class ComplaintListQuery(BaseModel):
     def _empty_cursor_is_none(cls, value: object) -> object:
         return value or None
 
-    @field_validator("status", mode="before")
-    @classmethod
-    def _status(cls, value: object) -> ComplaintStatus | None:
-        return member_of(ComplaintStatus, value)
-
-    @field_validator("category", mode="before")
-    @classmethod
-    def _category(cls, value: object) -> ComplaintCategory | None:
-        return member_of(ComplaintCategory, value)
-
 
 class StatusChange(BaseModel):
     """Body of ``PATCH /v1/complaints/{id}``: ``status``, and ``resolution_note`` (omitted
@@ -90,13 +86,8 @@ class StatusChange(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    status: ComplaintStatus
+    status: Annotated[ComplaintStatus, _member(ComplaintStatus)]
     resolution_note: str | None = None
-
-    @field_validator("status", mode="before")
-    @classmethod
-    def _status(cls, value: object) -> ComplaintStatus | None:
-        return member_of(ComplaintStatus, value)
 
     @field_validator("resolution_note", mode="before")
     @classmethod
