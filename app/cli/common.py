@@ -11,6 +11,7 @@ from typing import TypeVar
 import typer
 
 from app.container import Services  # the CLI's one import of the composition root
+from app.core import ids
 from app.core.errors import GatewayError
 from app.settings import Settings, get_settings
 
@@ -39,11 +40,11 @@ def run(factory: Callable[[Services], Awaitable[T]], settings: Settings | None =
 
 def parse_uuid(value: str, what: str) -> uuid.UUID:
     """``value`` as a UUID, or exit code 2 naming the option (``what``)."""
-    try:
-        return uuid.UUID(value)
-    except ValueError:
+    parsed = ids.parse_uuid(value)
+    if parsed is None:
         typer.echo(f"error: {what} must be a UUID", err=True)
-        raise typer.Exit(2) from None
+        raise typer.Exit(2)
+    return parsed
 
 
 def configure_logging(settings: Settings) -> None:
