@@ -111,12 +111,16 @@ async def test_created_window_is_inclusive_start_exclusive_end(
 
 
 async def test_campaign_and_number_filters(client: GatewayClient, org: Org) -> None:
-    linked = await org.add_complaints(2)
+    shared = await org.add_complaints(2, shared=True)  # the org's first number and campaign
+    own = await org.add_complaints(2)  # a number and campaign each
     await org.add_complaints(2, linked=False)
     key = await org.key()
-    for flt in ({"campaignId": str(org.campaigns[0])}, {"phoneNumberId": str(org.numbers[0])}):
-        walked, _ = await walk(client, key, 5, flt)
-        assert set(walked) == set(map(str, linked))
+    expected = [(org.campaigns[0], org.numbers[0], shared)]
+    expected += [(org.rows[c]["campaign_id"], org.rows[c]["phone_number_id"], [c]) for c in own]
+    for campaign_id, number_id, wanted in expected:
+        for flt in ({"campaignId": str(campaign_id)}, {"phoneNumberId": str(number_id)}):
+            walked, _ = await walk(client, key, 5, flt)
+            assert sorted(walked) == sorted(map(str, wanted)), flt
 
 
 def _tamper(cursor: str) -> str:

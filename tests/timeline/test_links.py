@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from app.auth.scopes import Scope
@@ -20,8 +21,13 @@ from tests.fixtures.sql import StatementCounter
 LISTS = [str(n) for n in (10, 11, 12, 13, 14, 15, 16, 17, 18, 19)]
 CAMPAIGN_REPORTS = """{
   complaints(first: 100) { edges { node { id campaign {
+    id
     legacyListId
-    legacyComplaintReport { complaintTotal }
+    legacyComplaintReport {
+      listId
+      complaintTotal
+      complaints(first: 3) { edges { node { listId subscriberId email } } }
+    }
   } } } }
 }"""
 
@@ -42,17 +48,33 @@ async def test_campaign_reports_cost_one_statement_and_one_request_per_list(
 ) -> None:
     await link(services, org, simulator)
     campaign_ids = await campaigns_for(services, org, 10)
+    campaign_of: dict[str, tuple[uuid.UUID, str]] = {}  # complaint -> (campaign, its list)
     for campaign_id, list_id in zip(campaign_ids, LISTS, strict=True):
         await services.campaign_lists.map_campaign(org.id, campaign_id, list_id)
-        await org.add_complaints(10, linked=False, campaign_id=campaign_id)
+        for cid in await org.add_complaints(10, linked=False, campaign_id=campaign_id):
+            campaign_of[str(cid)] = (campaign_id, list_id)
     key = await org.key()
     with StatementCounter(services.engine) as counter:
         data = (await client.graphql(CAMPAIGN_REPORTS, key=key)).ok()
-    campaigns = [edge["node"]["campaign"] for edge in data["complaints"]["edges"]]
-    assert len(campaigns) == 100
-    assert {c["legacyListId"] for c in campaigns} == set(LISTS)
-    totals = {c["legacyListId"]: c["legacyComplaintReport"]["complaintTotal"] for c in campaigns}
-    assert totals == {lid: len(simulator.state.lists[lid].rows) for lid in LISTS}
+    nodes = [edge["node"] for edge in data["complaints"]["edges"]]
+    assert sorted(node["id"] for node in nodes) == sorted(campaign_of)
+    for node in nodes:  # the complaint's campaign, and that campaign's list's report
+        campaign_id, list_id = campaign_of[node["id"]]
+        rows = [row for _when, row in simulator.state.lists[list_id].rows]
+        assert node["campaign"] == {
+            "id": str(campaign_id),
+            "legacyListId": list_id,
+            "legacyComplaintReport": {
+                "listId": list_id,
+                "complaintTotal": len(rows),
+                "complaints": {"edges": [
+                    {"node": {"listId": list_id, "subscriberId": str(row["subscriberId"]),
+                              "email": row["email"]}}
+                    for row in rows[:3]
+                ]},
+            },
+        }, node["id"]  # fmt: skip
+    assert len({len(simulator.state.lists[lid].rows) for lid in LISTS}) == len(LISTS)
     assert counter.by_table() == {
         "api_keys": 1,
         "complaints": 1,
@@ -94,41 +116,59 @@ async def test_map_campaign_from_the_cli_and_its_refusals(
     assert "may not read this list" in unreadable.stderr
 
 
-def legacy_contacts(simulator: SimulatorServer, list_id: str) -> dict[str, list[str]]:
-    contacts: dict[str, list[str]] = {}
-    for _when, row in simulator.state.lists[list_id].rows:
-        phone = normalize_phone(row.get("phone"), row.get("country"))
-        if phone:
-            contacts.setdefault(phone, []).append(row["email"])
+LegacyRow = tuple[str, str, str]  # (list id, subscriber id, email): unique per row
+
+
+def legacy_contacts(simulator: SimulatorServer, *list_ids: str) -> dict[str, list[LegacyRow]]:
+    """The rows of those lists by contact phone (E.164), computed from the simulator."""
+    contacts: dict[str, list[LegacyRow]] = {}
+    for list_id in list_ids:
+        for _when, row in simulator.state.lists[list_id].rows:
+            phone = normalize_phone(row.get("phone"), row.get("country"))
+            if phone:
+                contacts.setdefault(phone, []).append(
+                    (list_id, str(row["subscriberId"]), row["email"])
+                )
     return contacts
 
 
-RELATED_LEGACY = """{ complaints(first: 100) { edges { node { reporterNumber
-  relatedLegacyComplaints { email contactPhone origin } } } } }"""
+RELATED_LEGACY = """{ complaints(first: 100) { edges { node { id reporterNumber
+  relatedLegacyComplaints { listId subscriberId email contactPhone origin } } } } }"""
 
 
 async def test_related_legacy_complaints_by_phone_batched(
     client: GatewayClient, org: Org, services: Services, simulator: SimulatorServer
 ) -> None:
     await link(services, org, simulator, timeline_list_ids=["10", "11"])
-    contacts = legacy_contacts(simulator, "10") | legacy_contacts(simulator, "11")
-    phones = sorted(contacts)[:5]
+    contacts = legacy_contacts(simulator, "10", "11")
+    lists_of = {phone: {row[0] for row in rows} for phone, rows in contacts.items()}
+    # Contacts with rows in both lists, only in 10, only in 11, and many rows (each a
+    # different set), so a complaint given another contact's rows shows.
+    both = [p for p in sorted(contacts) if lists_of[p] == {"10", "11"}][:2]
+    only_10 = [p for p in sorted(contacts) if lists_of[p] == {"10"}][:2]
+    only_11 = [p for p in sorted(contacts) if lists_of[p] == {"11"}][:1]
+    many = max(contacts, key=lambda p: len(contacts[p]))
+    phones = [*both, *only_10, *only_11, many]
+    assert len(set(phones)) == 6
+    assert len(contacts[many]) > 2
+    reporter_of = {}
     for phone in phones:
-        await org.add_complaints(2, linked=False, reporter_number=phone)
-    await org.add_complaints(3, linked=False, reporter_number="+15551112222")  # nobody's
+        for cid in await org.add_complaints(2, linked=False, reporter_number=phone):
+            reporter_of[str(cid)] = phone
+    for cid in await org.add_complaints(3, linked=False, reporter_number="+15551112222"):
+        reporter_of[str(cid)] = "+15551112222"  # nobody's
     data = (await client.graphql(RELATED_LEGACY, key=await org.key())).ok()
-    for edge in data["complaints"]["edges"]:
-        node = edge["node"]
+    nodes = [edge["node"] for edge in data["complaints"]["edges"]]
+    assert sorted(node["id"] for node in nodes) == sorted(reporter_of)
+    for node in nodes:
+        phone = reporter_of[node["id"]]
+        assert node["reporterNumber"] == phone
         related = node["relatedLegacyComplaints"]
-        expected = legacy_contacts(simulator, "10").get(node["reporterNumber"], []) + (
-            legacy_contacts(simulator, "11").get(node["reporterNumber"], [])
-        )
-        assert sorted(r["email"] for r in related) == sorted(expected)
-        assert {r["contactPhone"] for r in related} <= {node["reporterNumber"]}
-    assert (
-        sum(bool(e["node"]["relatedLegacyComplaints"]) for e in data["complaints"]["edges"]) == 10
-    )
-    # 13 complaints, one load of each list's pages: 1 page of list 10, 3 of list 11
+        got = [(r["listId"], r["subscriberId"], r["email"]) for r in related]
+        assert sorted(got) == sorted(contacts.get(phone, [])), (phone, got)
+        assert all(r["contactPhone"] == phone and r["origin"] == "LEGACY_LIST" for r in related)
+    assert sum(bool(node["relatedLegacyComplaints"]) for node in nodes) == 12
+    # 15 complaints, one load of each list's pages: 1 page of list 10, 3 of list 11
     assert sorted((r.list_id, r.params["skip"]) for r in simulator.state.requests_for()) == [
         ("10", "0"), ("11", "0"), ("11", "1000"), ("11", "500"),
     ]  # fmt: skip
@@ -139,20 +179,32 @@ async def test_related_native_complaints_from_the_report(
     simulator: SimulatorServer,
 ) -> None:  # fmt: skip
     await link(services, org, simulator)
-    phone, _emails = next(iter(legacy_contacts(simulator, "10").items()))
-    mine = await org.add_complaints(2, linked=False, reporter_number=phone)
-    await other_org.add_complaints(2, linked=False, reporter_number=phone)
-    query = """{ listComplaintReport(listId: "10") { complaints(first: 50) { edges { node {
+    # The contacts of list 11's first 50 rows, in row order: not the sorted order the loader
+    # fetches them in. All but the last have 1 to 3 complaints of their own (newest first),
+    # and the same numbers complain to another organization too.
+    window = [row for _when, row in simulator.state.lists["11"].rows[:50]]
+    contact_phones = (normalize_phone(row.get("phone"), row.get("country")) for row in window)
+    phones = list(dict.fromkeys(phone for phone in contact_phones if phone))
+    assert len(phones) > 3
+    assert phones != sorted(phones)
+    mine: dict[str, list[str]] = {phones[-1]: []}
+    for i, phone in enumerate(phones[:-1]):
+        ids = await org.add_complaints(1 + i % 3, linked=False, reporter_number=phone,
+                                       start=BASE_TIME + timedelta(minutes=i))  # fmt: skip
+        mine[phone] = [str(cid) for cid in ids]
+        await other_org.add_complaints(2, linked=False, reporter_number=phone)
+    query = """{ listComplaintReport(listId: "11") { complaints(first: 50) { edges { node {
       contactPhone relatedNativeComplaints { id reporterNumber } } } } } }"""
+    key = await org.key()
     with StatementCounter(services.engine) as counter:
-        data = (await client.graphql(query, key=await org.key())).ok()
+        data = (await client.graphql(query, key=key)).ok()
     nodes = [e["node"] for e in data["listComplaintReport"]["complaints"]["edges"]]
-    linked_nodes = [n for n in nodes if n["contactPhone"] == phone]
-    assert linked_nodes
-    for node in linked_nodes:
-        assert sorted(c["id"] for c in node["relatedNativeComplaints"]) == sorted(map(str, mine))
-    assert all(n["relatedNativeComplaints"] == [] for n in nodes if n["contactPhone"] != phone)
-    assert counter.by_table().get("complaints") == 1  # one statement for every row's phone
+    assert {n["contactPhone"] for n in nodes if n["contactPhone"]} == set(mine)
+    for node in nodes:
+        related = node["relatedNativeComplaints"]
+        assert [c["id"] for c in related] == mine.get(node["contactPhone"], [])
+        assert {c["reporterNumber"] for c in related} <= {node["contactPhone"]}
+    assert counter.by_table() == {"api_keys": 1, "legacy_accounts": 1, "complaints": 1}
 
 
 async def test_link_fields_need_their_scopes(
