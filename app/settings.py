@@ -67,6 +67,31 @@ class Settings(BaseSettings):
     timeline_max_days: int = Field(
         default=92, ge=1, le=3660, description="Widest window of the timeline and the summary."
     )
+    graphql_max_cost: int = Field(
+        default=2500,
+        ge=1,
+        le=1_000_000,
+        description="Most points one GraphQL document may cost (the cost model, README).",
+    )
+    graphql_timeout: float = Field(
+        default=15.0, gt=0, le=600, description="Seconds one GraphQL request may execute."
+    )
+    legacy_max_requests_per_query: int = Field(
+        default=60, ge=1, le=10_000, description="Legacy page requests one request may make."
+    )
+    legacy_max_rows_per_query: int = Field(
+        default=50_000,
+        ge=500,
+        le=10_000_000,
+        description="Legacy rows one request may hold in memory.",
+    )
+    legacy_max_pages_per_report: int = Field(
+        default=40,
+        ge=1,
+        le=10_000,
+        description="Pages of 500 one whole-report read may schedule, whatever the site's "
+        "complaintTotal claims.",
+    )
     log_level: str = "INFO"
     complaint_resolved_window_days: int = Field(default=30, ge=1, le=3650)
 

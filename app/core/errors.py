@@ -27,6 +27,9 @@ class ErrorCode(StrEnum):
     UPSTREAM_TIMEOUT = "UPSTREAM_TIMEOUT"
     UPSTREAM_BAD_RESPONSE = "UPSTREAM_BAD_RESPONSE"
     UPSTREAM_UNAUTHORIZED = "UPSTREAM_UNAUTHORIZED"
+    UPSTREAM_BUDGET_EXCEEDED = "UPSTREAM_BUDGET_EXCEEDED"
+    COST_LIMIT_EXCEEDED = "COST_LIMIT_EXCEEDED"
+    TIMEOUT = "TIMEOUT"
 
 
 HTTP_STATUS: dict[ErrorCode, int] = {
@@ -43,6 +46,9 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.UPSTREAM_TIMEOUT: 504,
     ErrorCode.UPSTREAM_BAD_RESPONSE: 502,
     ErrorCode.UPSTREAM_UNAUTHORIZED: 502,
+    ErrorCode.UPSTREAM_BUDGET_EXCEEDED: 400,
+    ErrorCode.COST_LIMIT_EXCEEDED: 400,
+    ErrorCode.TIMEOUT: 504,
 }
 
 
@@ -121,3 +127,25 @@ class UpstreamError(GatewayError):
     def status(self) -> object:
         """The upstream HTTP status, when there was a response."""
         return self.upstream.get("status")
+
+
+class BudgetExceeded(GatewayError):
+    """One request asked for more upstream work (requests, rows, pages) than it may spend;
+    the fields that still need it fail, the rest of the response stays."""
+
+    code = ErrorCode.UPSTREAM_BUDGET_EXCEEDED
+    default_message = "this request reached its upstream budget"
+
+
+class CostLimitExceeded(GatewayError):
+    """The document's computed cost is over the limit; nothing of it was executed."""
+
+    code = ErrorCode.COST_LIMIT_EXCEEDED
+    default_message = "the query costs more than the limit"
+
+
+class Timeout(GatewayError):
+    """The request ran out of its execution time."""
+
+    code = ErrorCode.TIMEOUT
+    default_message = "the request ran out of time"

@@ -32,6 +32,17 @@ def validate_window(start: datetime, end: datetime, max_days: int) -> None:
         )
 
 
+def bounded_window(
+    start: datetime | None, end: datetime | None, *, now: datetime, max_days: int
+) -> tuple[datetime, datetime]:
+    """A window with its defaults filled in (no ``end``: now; no ``start``: ``max_days``
+    before the end), non-empty and at most ``max_days`` wide: a read it causes is bounded."""
+    end = end if end is not None else now
+    start = start if start is not None else end - timedelta(days=max_days)
+    validate_window(start, end, max_days)
+    return start, end
+
+
 def require_page_size(size: int, maximum: int, field: str = "first") -> int:
     """A page size of 1..``maximum``; anything else is VALIDATION_FAILED on ``field``."""
     if not 1 <= size <= maximum:

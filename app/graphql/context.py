@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -12,7 +13,9 @@ from strawberry.fastapi import BaseContext
 
 from app.auth.keys import Principal
 from app.container import Services
+from app.core.db import utcnow
 from app.core.errors import GatewayError, Unauthorized
+from app.legacy.budget import RequestBudget
 from app.legacy.reports import ReportReader
 
 if TYPE_CHECKING:
@@ -33,7 +36,20 @@ class GraphQLContext(BaseContext):
         self.services = services
         self._principal = principal
         self.request_id = request_id
+        self.now = utcnow()  # one "now" for every default window of the request
+        self._started = asyncio.get_running_loop().time()
         self._loaders: dict[type[Any], Any] = {}
+
+    @cached_property
+    def deadline(self) -> float:
+        """Event-loop time by which this request's upstream waits end (GRAPHQL_TIMEOUT)."""
+        return self._started + self.services.settings.graphql_timeout
+
+    @property
+    def legacy_requests(self) -> int:
+        """Requests this request has made to the legacy site so far."""
+        reader = self.__dict__.get("reports")
+        return reader.budget.requests if isinstance(reader, ReportReader) else 0
 
     def add_error(self, error: GatewayError, path: Path | None) -> None:
         """Report an error for a field that still returns data (e.g. one failed source)."""
@@ -60,7 +76,14 @@ class GraphQLContext(BaseContext):
     @cached_property
     def reports(self) -> ReportReader:
         """The organization's legacy reports, each page read at most once per request."""
-        return ReportReader(self.services.legacy, self.principal.org_id)
+        settings = self.services.settings
+        budget = RequestBudget(
+            max_requests=settings.legacy_max_requests_per_query,
+            max_rows=settings.legacy_max_rows_per_query,
+            max_pages_per_report=settings.legacy_max_pages_per_report,
+            deadline=self.deadline,
+        )
+        return ReportReader(self.services.legacy, self.principal.org_id, budget)
 
 
 Info = strawberry.Info[GraphQLContext, None]

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
 
+from app.core.errors import Timeout
 from app.graphql.complaints.mutations import ComplaintMutations
 from app.graphql.complaints.schema import ComplaintQueries
 from app.graphql.core.scalars import SCALAR_OVERRIDES
+from app.graphql.cost import CostModel
 from app.graphql.errors import is_unexpected, logger
 from app.graphql.legacy.schema import LegacyQueries
+from app.graphql.limits import CostLimiter
 from app.graphql.unified.schema import TimelineQueries
 from app.graphql.viewer.types import ViewerQueries
 from app.settings import Settings
@@ -30,6 +34,22 @@ class Mutation(ComplaintMutations):
 
 
 class GatewaySchema(strawberry.Schema):
+    execution_timeout: float | None = None
+
+    async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        """Execution is cut at ``execution_timeout`` (GRAPHQL_TIMEOUT plus a grace second:
+        upstream waits stop at GRAPHQL_TIMEOUT itself and keep the data that arrived)."""
+        if self.execution_timeout is None:
+            return await super().execute(*args, **kwargs)
+        try:
+            async with asyncio.timeout(self.execution_timeout):
+                return await super().execute(*args, **kwargs)
+        except TimeoutError:
+            timeout = Timeout("the request ran out of time (GRAPHQL_TIMEOUT)")
+            return ExecutionResult(
+                data=None, errors=[GraphQLError(timeout.message, original_error=timeout)]
+            )
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -57,12 +77,17 @@ def build_schema(settings: Settings | None = None) -> GatewaySchema:
         lambda: QueryDepthLimiter(max_depth=max_depth),
         lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
     ]
-    return GatewaySchema(
+    schema = GatewaySchema(
         query=Query,
         mutation=Mutation,
         scalar_overrides=SCALAR_OVERRIDES,
         extensions=extensions,
     )
+    model = CostModel(schema._schema, settings.timeline_max_days)
+    max_cost = settings.graphql_max_cost
+    schema.extensions = (*schema.extensions, lambda: CostLimiter(model=model, limit=max_cost))
+    schema.execution_timeout = settings.graphql_timeout + 1.0
+    return schema
 
 
 def export_sdl() -> str:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from app.legacy.models import ListComplaint, ReportPage
+from app.legacy.models import PAGE_SIZE, ListComplaint, ReportPage
 
 _MONTHS = {
     name: number
@@ -123,6 +123,14 @@ def parse_page(body: Any, *, list_id: str, skip: int, zone: ZoneInfo, realm_id: 
         raise BadResponse("complaintTotal is missing or not a count")
     if not isinstance(rows, list):
         raise BadResponse("subscribers is missing or not a list")
+    expected = min(PAGE_SIZE, max(0, total - skip))
+    if len(rows) != expected:
+        # Never trust complaintTotal alone: a page that is short (or long) for the total it
+        # claims would otherwise make a walk skip rows or schedule pages that do not exist.
+        raise BadResponse(
+            f"the page at skip {skip} holds {len(rows)} rows where complaintTotal {total} "
+            f"means {expected}"
+        )
     kept = []
     dropped = 0
     for index, raw in enumerate(rows):

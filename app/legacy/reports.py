@@ -17,8 +17,9 @@ from collections.abc import Awaitable, Callable, Coroutine
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from app.core.errors import NotFound
+from app.core.errors import NotFound, Timeout
 from app.core.windows import require_page_size, validate_order
+from app.legacy.budget import RequestBudget
 from app.legacy.days import end_day, first_day
 from app.legacy.models import (
     PAGE_SIZE,
@@ -89,14 +90,39 @@ class ReportWindow:
         return self.cursor_at(self.window.end_offset)
 
 
-class ReportReader:
-    """One organization's legacy account and report pages, for one request."""
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Read:
+    """A whole-report read of a list over local days ``[start, end)`` (None: open)."""
 
-    def __init__(self, service: LegacyService, org_id: uuid.UUID) -> None:
+    start: date | None
+    end: date | None
+    rows: asyncio.Future[list[ListComplaint]]
+
+    def covers(self, start: date | None, end: date | None) -> bool:
+        starts_before = self.start is None or (start is not None and self.start <= start)
+        ends_after = self.end is None or (end is not None and end <= self.end)
+        return starts_before and ends_after
+
+
+class ReportReader:
+    """One organization's legacy account and report pages, for one request.
+
+    Every page is asked of the site at most once, and a whole-list read whose days another
+    read of this request already covers is answered from that read: however many fields,
+    aliases or nesting levels ask, a request costs the site one read per list and window.
+    """
+
+    def __init__(
+        self, service: LegacyService, org_id: uuid.UUID, budget: RequestBudget | None = None
+    ) -> None:
         self._service = service
         self.org_id = org_id
+        self.budget = budget or RequestBudget(
+            max_requests=1_000_000, max_rows=100_000_000, max_pages_per_report=1_000_000
+        )
         self._linked: asyncio.Future[tuple[LegacyAccount, Credentials] | None] | None = None
         self._pages: dict[PageKey, asyncio.Future[ReportPage]] = {}
+        self._reads: dict[str, list[_Read]] = {}
         self.totals: dict[ReportQuery, int] = {}
 
     async def _linked_account(self) -> tuple[LegacyAccount, Credentials] | None:
@@ -113,7 +139,16 @@ class ReportReader:
         found = await self._linked_account()
         if found is None:
             raise RuntimeError("report pages read for an organization with no account")
-        page = await self._service.fetch_page(*found, key)
+        list_id = key.query.list_id
+        try:
+            async with asyncio.timeout_at(self.budget.deadline):
+                page = await self._service.fetch_page(*found, key, self.budget)
+        except TimeoutError:
+            raise Timeout(
+                "the request ran out of time (GRAPHQL_TIMEOUT) waiting for the legacy site",
+                extensions={"upstream": {"source": "legacy", "listId": list_id}},
+            ) from None
+        self.budget.hold_rows(len(page.rows), list_id)
         self.totals[key.query] = page.total
         return page
 
@@ -137,8 +172,11 @@ class ReportReader:
         return (await self.page(query, 0)).total
 
     async def everything(self, query: ReportQuery) -> list[ListComplaint]:
-        """Every row of a report: the first page tells the total, the rest come together."""
+        """Every row of a report: the first page tells the total, the rest come together
+        (at most LEGACY_MAX_PAGES_PER_REPORT of them, whatever the total claims)."""
         head = await self.page(query, 0)
+        pages = -(-head.total // PAGE_SIZE)
+        self.budget.check_report_pages(pages, head.total, query.list_id)
         rest = await asyncio.gather(
             *(self.page(query, skip) for skip in range(PAGE_SIZE, head.total, PAGE_SIZE))
         )
@@ -154,15 +192,26 @@ class ReportReader:
         """A list's rows in the instant window ``[start, end)`` (open where None): the
         site is asked for the whole local days that cover it, and rows outside are dropped."""
         zone = account.zone_for(list_id)
-        query = ReportQuery(
-            list_id, first_day(start, zone) if start else None, end_day(end, zone) if end else None
-        )
+        days = (first_day(start, zone) if start else None, end_day(end, zone) if end else None)
         return [
             row
-            for row in await self.everything(query)
+            for row in await self._read(list_id, *days)
             if (start is None or row.occurred_at >= start)
             and (end is None or row.occurred_at < end)
         ]
+
+    def _read(
+        self, list_id: str, start: date | None, end: date | None
+    ) -> Awaitable[list[ListComplaint]]:
+        """The list's rows over those local days: from a read of this request that covers
+        them, else from a new one."""
+        reads = self._reads.setdefault(list_id, [])
+        for read in reads:
+            if read.covers(start, end):
+                return read.rows
+        rows = _shared(self.everything(ReportQuery(list_id, start, end)))
+        reads.append(_Read(start, end, rows))
+        return rows
 
     async def window(self, query: ReportQuery, offset: int, first: int) -> Window:
         first_skip = offset // PAGE_SIZE * PAGE_SIZE

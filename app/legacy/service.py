@@ -15,6 +15,7 @@ from app.core.db import utcnow
 from app.core.errors import ErrorCode, NotFound, UpstreamError, ValidationFailed
 from app.core.zones import zone_named
 from app.legacy import repository
+from app.legacy.budget import RequestBudget
 from app.legacy.cache import PageCache
 from app.legacy.client import SOURCE, WhatCountsClient
 from app.legacy.crypto import PasswordBox
@@ -155,11 +156,18 @@ class LegacyService:
         return account, Credentials(account.base_url, account.realm, self._box.open(sealed))
 
     async def fetch_page(
-        self, account: LegacyAccount, credentials: Credentials, key: PageKey
+        self,
+        account: LegacyAccount,
+        credentials: Credentials,
+        key: PageKey,
+        budget: RequestBudget | None = None,
     ) -> ReportPage:
-        """One page, through the cache when it is on; parsed, realm-checked."""
+        """One page, through the cache when it is on; parsed, realm-checked. Only a page
+        that is not cached costs ``budget`` a request."""
 
         async def fetch() -> ReportPage:
+            if budget is not None:
+                budget.spend_request(key.query.list_id)
             body = await self.client.fetch_report(credentials, key.query, key.skip)
             try:
                 page = parse_page(

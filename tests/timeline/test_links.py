@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from app.auth.scopes import Scope
 from app.container import Services
@@ -119,11 +120,22 @@ async def test_map_campaign_from_the_cli_and_its_refusals(
 LegacyRow = tuple[str, str, str]  # (list id, subscriber id, email): unique per row
 
 
-def legacy_contacts(simulator: SimulatorServer, *list_ids: str) -> dict[str, list[LegacyRow]]:
-    """The rows of those lists by contact phone (E.164), computed from the simulator."""
+# A window of the simulator's year (it ends 2016-12-31), as wide as TIMELINE_MAX_DAYS allows.
+WINDOW = (datetime(2016, 9, 30, tzinfo=UTC), datetime(2016, 12, 31, tzinfo=UTC))
+
+
+def legacy_contacts(
+    simulator: SimulatorServer,
+    *list_ids: str,
+    window: tuple[datetime, datetime] = WINDOW,
+) -> dict[str, list[LegacyRow]]:
+    """The rows of those lists in ``window`` by contact phone (E.164), from the simulator."""
+    zone = ZoneInfo(simulator.state.realms["acme"].timezone)
     contacts: dict[str, list[LegacyRow]] = {}
     for list_id in list_ids:
-        for _when, row in simulator.state.lists[list_id].rows:
+        for when, row in simulator.state.lists[list_id].rows:
+            if not window[0] <= when.replace(tzinfo=zone) < window[1]:
+                continue
             phone = normalize_phone(row.get("phone"), row.get("country"))
             if phone:
                 contacts.setdefault(phone, []).append(
@@ -133,7 +145,8 @@ def legacy_contacts(simulator: SimulatorServer, *list_ids: str) -> dict[str, lis
 
 
 RELATED_LEGACY = """{ complaints(first: 100) { edges { node { id reporterNumber
-  relatedLegacyComplaints { listId subscriberId email contactPhone origin } } } } }"""
+  relatedLegacyComplaints(start: "2016-09-30T00:00:00Z", end: "2016-12-31T00:00:00Z") {
+    listId subscriberId email contactPhone origin } } } } }"""
 
 
 async def test_related_legacy_complaints_by_phone_batched(
@@ -142,14 +155,14 @@ async def test_related_legacy_complaints_by_phone_batched(
     await link(services, org, simulator, timeline_list_ids=["10", "11"])
     contacts = legacy_contacts(simulator, "10", "11")
     lists_of = {phone: {row[0] for row in rows} for phone, rows in contacts.items()}
-    # Contacts with rows in both lists, only in 10, only in 11, and many rows (each a
-    # different set), so a complaint given another contact's rows shows.
-    both = [p for p in sorted(contacts) if lists_of[p] == {"10", "11"}][:2]
+    # Contacts with rows only in list 10, only in 11, and one with many rows (each a
+    # different set), so a complaint given another contact's rows shows. (No contact has
+    # rows in both lists inside this window.)
     only_10 = [p for p in sorted(contacts) if lists_of[p] == {"10"}][:2]
-    only_11 = [p for p in sorted(contacts) if lists_of[p] == {"11"}][:1]
+    only_11 = [p for p in sorted(contacts) if lists_of[p] == {"11"}][:3]
     many = max(contacts, key=lambda p: len(contacts[p]))
-    phones = [*both, *only_10, *only_11, many]
-    assert len(set(phones)) == 6
+    phones = list(dict.fromkeys([*only_10, *only_11, many]))
+    assert len(phones) == 6
     assert len(contacts[many]) > 2
     reporter_of = {}
     for phone in phones:
@@ -167,10 +180,10 @@ async def test_related_legacy_complaints_by_phone_batched(
         got = [(r["listId"], r["subscriberId"], r["email"]) for r in related]
         assert sorted(got) == sorted(contacts.get(phone, [])), (phone, got)
         assert all(r["contactPhone"] == phone and r["origin"] == "LEGACY_LIST" for r in related)
-    assert sum(bool(node["relatedLegacyComplaints"]) for node in nodes) == 12
-    # 15 complaints, one load of each list's pages: 1 page of list 10, 3 of list 11
+    assert sum(bool(node["relatedLegacyComplaints"]) for node in nodes) == 12  # 6 phones × 2
+    # 15 complaints, one read of each list's window: one page of each
     assert sorted((r.list_id, r.params["skip"]) for r in simulator.state.requests_for()) == [
-        ("10", "0"), ("11", "0"), ("11", "1000"), ("11", "500"),
+        ("10", "0"), ("11", "0"),
     ]  # fmt: skip
 
 
@@ -231,4 +244,88 @@ async def test_a_reversed_window_for_related_complaints_is_refused(
     result = await client.graphql(query, key=await org.key())
     assert result.codes == ["VALIDATION_FAILED"]
     assert result.errors[0]["extensions"]["details"] == {"end": "must be later than start"}
+    assert simulator.state.requests_for() == []
+
+
+def aliased_windows(count: int, window_days: int, *, nested: bool = False) -> str:
+    """One complaint asking for its related legacy complaints under ``count`` aliases, each
+    a different window; nested, each alias goes four levels deep through the links, with
+    its own window at every level."""
+    fields = []
+    for i in range(count):
+        start = WINDOW[0] + timedelta(days=i)
+        end = start + timedelta(days=window_days)
+        args = f'(start: "{start:%Y-%m-%dT%H:%M:%SZ}", end: "{end:%Y-%m-%dT%H:%M:%SZ}")'
+        inner = "listId email"
+        if nested:
+            for _ in range(3):
+                inner = (
+                    "listId email relatedNativeComplaints { "
+                    f"relatedLegacyComplaints{args} {{ {inner} }} }}"
+                )
+        fields.append(f"r{i}: relatedLegacyComplaints{args} {{ {inner} }}")
+    return "{ complaints(first: 1) { edges { node { " + " ".join(fields) + " } } } }"
+
+
+async def test_an_unbounded_window_of_related_complaints_costs_the_site_nothing(
+    client: GatewayClient, org: Org, services: Services, simulator: SimulatorServer
+) -> None:
+    """The amplification query of old: 50 aliases, each from a different start to now."""
+    await link(services, org, simulator, timeline_list_ids=["10", "11"])
+    await org.add_complaints(1)
+    fields = " ".join(
+        f'r{i}: relatedLegacyComplaints(start: "{2000 + i // 12}-{i % 12 + 1:02d}-01T00:00:00Z")'
+        " { listId }"
+        for i in range(50)
+    )
+    query = "{ complaints(first: 1) { edges { node { " + fields + " } } } }"
+    result = await client.graphql(query, key=await org.key())
+    assert result.status == 200
+    assert set(result.codes) == {"VALIDATION_FAILED"}
+    assert len(result.errors) == 50
+    assert result.errors[0]["extensions"]["details"] == {"end": "the window is at most 92 days"}
+    assert simulator.state.requests_for() == []
+
+
+async def test_many_windows_of_related_complaints_cost_one_read_of_each_list(
+    client: GatewayClient, org: Org, services: Services, simulator: SimulatorServer
+) -> None:
+    """50 aliases, each a different 40-day window: each list is read once over the union
+    of the windows, and each alias gets its own window's rows of its own contact."""
+    await link(services, org, simulator, timeline_list_ids=["10", "11"])
+    contacts = legacy_contacts(simulator, "10", "11")
+    phone = max(contacts, key=lambda p: len(contacts[p]))
+    await org.add_complaints(1, linked=False, reporter_number=phone)
+    result = await client.graphql(aliased_windows(50, 40), key=await org.key())
+    node = result.ok()["complaints"]["edges"][0]["node"]
+    for i in range(50):
+        start = WINDOW[0] + timedelta(days=i)
+        mine = legacy_contacts(simulator, "10", "11", window=(start, start + timedelta(days=40)))
+        got = [(r["listId"], r["email"]) for r in node[f"r{i}"]]
+        assert sorted(got) == sorted((lid, email) for lid, _sid, email in mine.get(phone, []))
+    assert {len(node[f"r{i}"]) for i in range(50)} != {len(node["r0"])}  # windows differ
+    requests = simulator.state.requests_for()
+    assert sorted(r.list_id for r in requests) == ["10", "11"]  # one read of each list
+    cost = result.body["extensions"]["cost"]
+    assert cost["actual"] <= cost["requested"] <= cost["limit"]
+
+
+async def test_nested_windows_of_related_complaints_are_refused_before_any_work(
+    client: GatewayClient, org: Org, services: Services, simulator: SimulatorServer
+) -> None:
+    """The deep amplification query (50 aliases, four levels of links) costs millions of
+    points: refused whole, with no SQL beyond the key lookup and no request to the site."""
+    await link(services, org, simulator, timeline_list_ids=["10", "11"])
+    await org.add_complaints(1)
+    key = await org.key()
+    with StatementCounter(services.engine) as counter:
+        result = await client.graphql(aliased_windows(50, 40, nested=True), key=key)
+    assert result.status == 200
+    assert result.data is None
+    assert result.codes == ["COST_LIMIT_EXCEEDED"]
+    cost = result.errors[0]["extensions"]["cost"]
+    assert cost["limit"] == 2500
+    assert cost["requested"] > 1_000_000
+    assert result.body["extensions"]["cost"] == cost
+    assert counter.by_table() == {"api_keys": 1}
     assert simulator.state.requests_for() == []

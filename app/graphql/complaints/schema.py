@@ -16,6 +16,7 @@ from app.graphql.complaints.types import (
     IdArgument,
 )
 from app.graphql.context import Info
+from app.graphql.cost import ListSize
 from app.graphql.permissions import requires
 from app.native import models
 from app.native.models import Complaint
@@ -34,8 +35,11 @@ class ComplaintQueries:
 
     @strawberry.field(
         description="Your organization's complaints, newest first (keyset pagination on "
-        "createdAt, id).",
+        "createdAt, id). Cost: 2 + `first` complaints.",
         extensions=[requires(Scope.COMPLAINTS_READ)],
+        directives=[
+            ListSize(assumed_size=100, slicing_arguments=["first"], sized_fields=["edges"])
+        ],
     )
     async def complaints(
         self,

@@ -17,7 +17,7 @@ import strawberry
 
 from app.auth.scopes import Scope
 from app.core.ids import require_uuid
-from app.core.windows import validate_order
+from app.core.windows import bounded_window
 from app.graphql.complaints.dataloaders import (
     CampaignById,
     EventsByComplaintId,
@@ -29,6 +29,7 @@ from app.graphql.context import Info
 from app.graphql.core.dataloaders import KeyedLoader
 from app.graphql.core.records import ComplaintRecord
 from app.graphql.core.types import PageInfo
+from app.graphql.cost import Cost, LegacyPages, ListSize
 from app.graphql.legacy.types import ListComplaintReportType, ListComplaintType
 from app.graphql.permissions import requires
 from app.graphql.unified.dataloaders import LegacyComplaintsByContact, LegacyListByCampaignId
@@ -279,8 +280,9 @@ class ComplaintType(ComplaintRecord):
 
     @strawberry.field(
         graphql_type=list[ComplaintEventType] | None,
-        description="Every status or note change, oldest first.",
+        description="Every status or note change, oldest first (costed as 10 events).",
         extensions=[requires(Scope.COMPLAINTS_READ)],
+        directives=[ListSize(assumed_size=10)],
     )
     @staticmethod
     def history(
@@ -291,8 +293,13 @@ class ComplaintType(ComplaintRecord):
     @strawberry.field(
         graphql_type=list[ListComplaintType] | None,
         description="Legacy list complaints by the same contact (same E.164 phone), from the "
-        "lists the organization's timeline covers, optionally within [start, end).",
+        "lists the organization's timeline covers, within [start, end): no `end` means now, "
+        "no `start` means TIMELINE_MAX_DAYS (92) days before the end, and the window is at "
+        "most that wide. However many complaints and windows ask, each list is read once "
+        "per request over the union of the windows. Cost: 10 complaints each, and the legacy "
+        "pages of each distinct window once per document.",
         extensions=[requires(Scope.LISTS_READ)],
+        directives=[ListSize(assumed_size=10), LegacyPages(per_window=True)],
     )
     @staticmethod
     def related_legacy_complaints(
@@ -305,9 +312,12 @@ class ComplaintType(ComplaintRecord):
             datetime | None, strawberry.argument(description="First instant excluded.")
         ] = None,
     ) -> Awaitable[list[ListComplaint]]:
-        validate_order(start, end)
+        context = info.context
+        start, end = bounded_window(
+            start, end, now=context.now, max_days=context.services.settings.timeline_max_days
+        )
         key = ContactWindow(root.reporter_number, start, end)
-        return info.context.loader(LegacyComplaintsByContact).load(key)
+        return context.loader(LegacyComplaintsByContact).load(key)
 
 
 @strawberry.type(name="ComplaintEdge", description="A complaint and its cursor.")
@@ -323,7 +333,11 @@ class ComplaintConnection:
     org_id: strawberry.Private[uuid.UUID]
     filter: strawberry.Private[models.ComplaintFilter]
 
-    @strawberry.field(description="How many complaints match the filter, across all pages.")
+    @strawberry.field(
+        description="How many complaints match the filter, across all pages. Cost: 1 (a "
+        "count statement).",
+        directives=[Cost(weight=1)],
+    )
     async def total_count(self, info: Info) -> int:
         return await info.context.services.complaints.count(self.org_id, self.filter)
 

@@ -13,6 +13,7 @@ from app.graphql.complaints.dataloaders import ComplaintsByReporter
 from app.graphql.context import Info
 from app.graphql.core.records import ComplaintRecord
 from app.graphql.core.types import PageInfo
+from app.graphql.cost import LegacyPages, ListSize
 from app.graphql.permissions import requires
 from app.legacy.models import ListComplaint, ReportQuery
 from app.legacy.reports import ReportWindow, read_window
@@ -69,8 +70,10 @@ class ListComplaintType(ComplaintRecord):
             Annotated["ComplaintType", strawberry.lazy("app.graphql.complaints.types")]
         ]
         | None,
-        description="Native complaints from the same contact (same E.164 phone), newest first.",
+        description="Native complaints from the same contact (same E.164 phone), newest first "
+        "(costed as 10).",
         extensions=[requires(Scope.COMPLAINTS_READ)],
+        directives=[ListSize(assumed_size=10)],
     )
     @staticmethod
     def related_native_complaints(
@@ -122,13 +125,22 @@ class ListComplaintReportType:
     start: date | None = strawberry.field(description="First day included (site time zone).")
     end: date | None = strawberry.field(description="First day excluded (site time zone).")
 
-    @strawberry.field(description="How many complaints the report holds (one upstream request).")
+    @strawberry.field(
+        description="How many complaints the report holds (one upstream request). Cost: one "
+        "legacy page.",
+        directives=[LegacyPages(fixed=1)],
+    )
     @staticmethod
     async def complaint_total(root: strawberry.Parent[ReportQuery], info: Info) -> int:
         return await info.context.reports.total(root)
 
     @strawberry.field(
-        description="A window of the report; fetches only the site pages it overlaps."
+        description="A window of the report; fetches only the site pages it overlaps. Cost: "
+        "2 + `first` rows, and the legacy pages a window of `first` rows may overlap.",
+        directives=[
+            ListSize(assumed_size=500, slicing_arguments=["first"], sized_fields=["edges"]),
+            LegacyPages(slicing="first"),
+        ],
     )
     @staticmethod
     async def complaints(

@@ -10,6 +10,7 @@ import strawberry
 from app.auth.scopes import Scope
 from app.core.records import ComplaintOrigin
 from app.graphql.context import Info
+from app.graphql.cost import Cost, LegacyPages, ListSize
 from app.graphql.permissions import requires_any
 from app.graphql.unified.resolvers import resolve_summary, resolve_timeline
 from app.graphql.unified.types import ComplaintSummary, ComplaintTimelineConnection
@@ -23,8 +24,13 @@ class TimelineQueries:
         "timeline covers (needs lists:read). A key with one of the scopes gets that source and "
         "`omittedOrigins` says what was left out. The window is at most TIMELINE_MAX_DAYS "
         "(92) days. A failing legacy list leaves the rest intact and adds an upstream error "
-        "naming it.",
+        "naming it. Cost: 2 + `first` records, and the legacy pages of its window (see the "
+        "cost model).",
         extensions=[requires_any(Scope.COMPLAINTS_READ, Scope.LISTS_READ)],
+        directives=[
+            ListSize(assumed_size=100, slicing_arguments=["first"], sized_fields=["edges"]),
+            LegacyPages(per_window=True),
+        ],
     )
     async def complaint_timeline(
         self,
@@ -46,8 +52,10 @@ class TimelineQueries:
     @strawberry.field(
         description="Counts of the organization's complaints in [start, end) per source, per "
         "native category and status, per legacy list, and per day in `timeZone`; the same "
-        "sources, scopes and window limit as the timeline.",
+        "sources, scopes and window limit as the timeline. Cost: 2 (one statement) plus its "
+        "lists, and the legacy pages of its window.",
         extensions=[requires_any(Scope.COMPLAINTS_READ, Scope.LISTS_READ)],
+        directives=[Cost(weight=1), LegacyPages(per_window=True)],
     )
     async def complaint_summary(
         self,

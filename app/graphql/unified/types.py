@@ -12,6 +12,7 @@ from app.core.records import ComplaintOrigin
 from app.graphql.context import Info
 from app.graphql.core.records import ComplaintRecord
 from app.graphql.core.types import PageInfo
+from app.graphql.cost import Cost, ListSize
 from app.graphql.unified.resolvers import timeline_of
 from app.native.models import ComplaintCategory, ComplaintStatus
 from app.unified.merge import Record
@@ -63,7 +64,8 @@ class ComplaintTimelineConnection:
     page_info: PageInfo = strawberry.field(description="Where this page sits.")
     origins: list[ComplaintOrigin] = strawberry.field(description="The sources included.")
     omitted_origins: list[OmittedOrigin] = strawberry.field(
-        description="Sources left out, and why (a key without a scope gets the other source)."
+        description="Sources left out, and why (a key without a scope gets the other source).",
+        directives=[ListSize(assumed_size=2)],
     )
     legacy_lists: list[strawberry.ID] = strawberry.field(
         description="The legacy lists this timeline covers."
@@ -73,7 +75,11 @@ class ComplaintTimelineConnection:
     )
     page: strawberry.Private[TimelinePage]
 
-    @strawberry.field(description="How many records the whole window holds, across sources.")
+    @strawberry.field(
+        description="How many records the whole window holds, across sources. Cost: 1 "
+        "(a count statement).",
+        directives=[Cost(weight=1)],
+    )
     async def total_count(self, info: Info) -> int:
         return await timeline_of(info).total_count(self.page)
 
@@ -132,16 +138,25 @@ class ComplaintSummary:
     end: datetime = strawberry.field(description="First instant excluded.")
     time_zone: str = strawberry.field(description="Zone of the daily series.")
     total: int = strawberry.field(description="Complaints of every included source.")
-    by_origin: list[OriginCount] = strawberry.field(description="Totals per source.")
-    by_category: list[CategoryCount] = strawberry.field(description="Native totals per category.")
-    by_status: list[StatusCount] = strawberry.field(description="Native totals per status.")
-    by_list: list[ListCount] = strawberry.field(description="Legacy totals per list.")
+    by_origin: list[OriginCount] = strawberry.field(
+        description="Totals per source.", directives=[ListSize(assumed_size=2)]
+    )
+    by_category: list[CategoryCount] = strawberry.field(
+        description="Native totals per category.", directives=[ListSize(assumed_size=7)]
+    )
+    by_status: list[StatusCount] = strawberry.field(
+        description="Native totals per status.", directives=[ListSize(assumed_size=3)]
+    )
+    by_list: list[ListCount] = strawberry.field(
+        description="Legacy totals per list.", directives=[ListSize(assumed_size=4)]
+    )
     daily: list[DailyCount] = strawberry.field(
-        description="Per day of the window, zero days included."
+        description="Per day of the window, zero days included (costed as 92 days).",
+        directives=[ListSize(assumed_size=92)],
     )
     origins: list[ComplaintOrigin] = strawberry.field(description="The sources included.")
     omitted_origins: list[OmittedOrigin] = strawberry.field(
-        description="Sources left out, and why."
+        description="Sources left out, and why.", directives=[ListSize(assumed_size=2)]
     )
     failed_lists: list[strawberry.ID] = strawberry.field(
         description="Legacy lists that failed this time (not counted); an error names each."

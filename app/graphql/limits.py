@@ -1,0 +1,60 @@
+"""The request's limits as a schema extension: the document's cost is computed before any
+resolver runs and refused whole over ``GRAPHQL_MAX_COST``; every response says what it
+cost (``extensions.cost { requested, actual, limit }``)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from graphql import ExecutionResult as GraphQLExecutionResult
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from app.core.errors import CostLimitExceeded
+from app.graphql.context import GraphQLContext
+from app.graphql.cost import CostModel
+
+
+class CostLimiter(SchemaExtension):
+    def __init__(self, *, model: CostModel, limit: int) -> None:
+        super().__init__()
+        self.model = model
+        self.limit = limit
+        self.cost: dict[str, Any] = {}
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        execution = self.execution_context
+        context = execution.context
+        document = execution.graphql_document
+        if not isinstance(context, GraphQLContext) or document is None:
+            yield
+            return
+        variables = execution.variables or {}
+        requested = self.model.requested(document, execution.operation_name, variables, context.now)
+        self.cost = {"requested": requested, "limit": self.limit}
+        if requested > self.limit:
+            refusal = CostLimitExceeded(
+                f"this query costs {requested} points, more than the limit of {self.limit} "
+                "(GRAPHQL_MAX_COST): ask for fewer items or split it",
+                extensions={"cost": {"requested": requested, "limit": self.limit}},
+            )
+            execution.result = GraphQLExecutionResult(
+                data=None, errors=[GraphQLError(refusal.message, original_error=refusal)]
+            )
+            yield
+            return
+        yield
+        result = execution.result
+        data = getattr(result, "data", None)
+        self.cost["actual"] = self.model.actual(
+            document,
+            execution.operation_name,
+            variables,
+            context.now,
+            data,
+            context.legacy_requests,
+        )
+
+    def get_results(self) -> dict[str, Any]:
+        return {"cost": self.cost} if self.cost else {}
