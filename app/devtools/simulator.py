@@ -5,9 +5,10 @@ Implements the report as documented (UPSTREAMS.md §2 and its seed): Basic auth 
 midnights with an exclusive end, a malformed or missing date *silently ignored* (so tests
 can prove the gateway never sends one), ``skip`` pages of 500, ``complaintTotal`` and the
 ``Link`` header. Lists are generated deterministically from a seed, across realms and time
-zones. Fault knobs (per list or global) add latency, errors, 429s, hangs, malformed or
-HTML bodies and rows of a foreign realm. A request log and the in-flight maximum let tests
-count upstream calls and check the concurrency bound.
+zones. Fault knobs (per list or global) add latency, errors, 429s, hangs, a lying
+complaintTotal or dropped rows, malformed or HTML bodies and rows of a foreign realm. A
+request log and the in-flight maximum let tests count upstream calls and check the
+concurrency bound.
 """
 
 from __future__ import annotations
@@ -69,6 +70,8 @@ class Fault:
     malformed: bool = False
     html: bool = False
     wrong_realm_rows: int = 0
+    claimed_total: int | None = None  # complaintTotal lies: the site claims this many
+    rows_dropped: bool = False  # the page comes back with no rows, whatever it claims
 
 
 @dataclasses.dataclass(frozen=True)
@@ -338,9 +341,12 @@ def create_simulator_app(state: SimulatorState) -> Starlette:
         if fault and fault.malformed:  # the documentation's own example: no commas
             body = f'{{\n"complaintTotal": {len(matching)}\n"subscribers": {len(page)}\n}}'
             return PlainTextResponse(body, media_type="application/json", headers={"Link": link})
-        return JSONResponse(
-            {"complaintTotal": len(matching), "subscribers": page}, headers={"Link": link}
-        )
+        total = len(matching)
+        if fault and fault.claimed_total is not None:
+            total = fault.claimed_total
+        if fault and fault.rows_dropped:
+            page = []
+        return JSONResponse({"complaintTotal": total, "subscribers": page}, headers={"Link": link})
 
     return Starlette(routes=[Route("/rest/lists/{list_id}/complaints", complaints)])
 

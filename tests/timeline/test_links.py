@@ -180,7 +180,7 @@ async def test_related_legacy_complaints_by_phone_batched(
         got = [(r["listId"], r["subscriberId"], r["email"]) for r in related]
         assert sorted(got) == sorted(contacts.get(phone, [])), (phone, got)
         assert all(r["contactPhone"] == phone and r["origin"] == "LEGACY_LIST" for r in related)
-    assert sum(bool(node["relatedLegacyComplaints"]) for node in nodes) == 12  # 6 phones × 2
+    assert sum(bool(node["relatedLegacyComplaints"]) for node in nodes) == 12  # 6 phones, 2 each
     # 15 complaints, one read of each list's window: one page of each
     assert sorted((r.list_id, r.params["skip"]) for r in simulator.state.requests_for()) == [
         ("10", "0"), ("11", "0"),

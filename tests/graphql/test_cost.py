@@ -1,0 +1,129 @@
+"""The cost model, table-tested against the real schema (no HTTP, no database), and the
+cost every response reports."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from graphql import parse
+
+from app.graphql.cost import CostModel
+from app.graphql.schema import build_schema
+from tests.fixtures.client import GatewayClient
+from tests.fixtures.factories import Org
+
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
+WINDOW = 'start: "2026-10-01T00:00:00Z", end: "2026-10-11T00:00:00Z"'
+LATER = 'start: "2026-10-06T00:00:00Z", end: "2026-10-21T00:00:00Z"'
+APART = 'start: "2026-11-01T00:00:00Z", end: "2026-11-11T00:00:00Z"'
+WHOLE_LIST_READ = 4 * 3 * 10  # assumed lists x pages per list x points per page
+
+
+@pytest.fixture(scope="module")
+def model() -> CostModel:
+    return CostModel(build_schema()._schema, timeline_max_days=92)
+
+
+CASES: list[tuple[str, str, dict[str, Any], int]] = [
+    ("an object", "{ viewer { organizationId } }", {}, 1),
+    ("scalars and __typename are free", "{ __typename viewer { __typename scopes } }", {}, 1),
+    ("a connection: 2 + first nodes", "{ complaints(first: 10) { edges { node { id } } } }",
+     {}, 12),
+    ("a link in each node, and a count",
+     "{ complaints(first: 10) { totalCount edges { node { id phoneNumber { number } } } } }",
+     {}, 2 + 1 + 10 * 2),
+    ("first past its maximum is costed at the maximum (it is refused anyway)",
+     "{ complaints(first: 1000) { edges { node { id } } } }", {}, 102),
+    ("first from a variable",
+     "query Q($n: Int!) { complaints(first: $n) { edges { node { id } } } }", {"n": 5}, 7),
+    ("a list without first counts its assumed size",
+     "{ complaints(first: 2) { edges { node { history { toStatus } } } } }", {}, 2 + 2 * 11),
+    ("@include(if: false) and @skip(if: true) cost nothing",
+     "{ viewer { organizationId } complaintCounts @include(if: false) { new } "
+     "a: complaintCounts @skip(if: true) { new } }", {}, 1),
+    ("@include from a variable",
+     "query Q($on: Boolean!) { complaintCounts @include(if: $on) { new } }", {"on": True}, 1),
+    ("named fragments are expanded",
+     "query { complaints(first: 2) { edges { node { ...F } } } } "
+     "fragment F on Complaint { campaign { id } }", {}, 2 + 2 * 2),
+    ("aliases each cost",
+     "{ a: viewer { scopes } b: viewer { scopes } c: viewer { scopes } }", {}, 3),
+    ("an abstract node costs its most expensive type, plus its window's legacy read",
+     f"{{ complaintTimeline({WINDOW}, first: 10) {{ edges {{ node {{ "
+     "... on Complaint { campaign { id } } ... on ListComplaint { email } } } } }",
+     {}, 2 + 10 * 2 + WHOLE_LIST_READ),
+    ("a report: its total is one page, a window of 100 rows may overlap two",
+     '{ listComplaintReport(listId: "1") { complaintTotal '
+     "complaints(first: 100) { edges { node { email } } } } }", {}, 1 + 2 + 100 + 3 * 10),
+    ("overlapping windows of related complaints are one read",
+     f"{{ complaints(first: 2) {{ edges {{ node {{ a: relatedLegacyComplaints({WINDOW}) "
+     f"{{ email }} b: relatedLegacyComplaints({LATER}) {{ email }} }} }} }} }}",
+     {}, 2 + 2 * (1 + 10 + 10) + WHOLE_LIST_READ),
+    ("windows apart are a read each",
+     f"{{ complaints(first: 2) {{ edges {{ node {{ a: relatedLegacyComplaints({WINDOW}) "
+     f"{{ email }} b: relatedLegacyComplaints({APART}) {{ email }} }} }} }} }}",
+     {}, 2 + 2 * (1 + 10 + 10) + 2 * WHOLE_LIST_READ),
+    ("report pages under many parents count for at most the assumed lists",
+     "{ complaints(first: 100) { edges { node { campaign { legacyComplaintReport "
+     "{ complaintTotal } } } } } }", {}, 2 + 100 * 3 + 4 * 10),
+    ("a mutation adds its own weight",
+     'mutation { updateComplaintStatus(id: "x", status: TRIAGE) { complaint { id } } }',
+     {}, 2 + 10),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("document", "variables", "points"),
+    [case[1:] for case in CASES],
+    ids=[case[0] for case in CASES],
+)
+def test_requested_cost(
+    model: CostModel, document: str, variables: dict[str, Any], points: int
+) -> None:
+    assert model.requested(parse(document), None, variables, NOW) == points
+
+
+def test_the_named_operation_is_the_one_costed(model: CostModel) -> None:
+    document = parse(
+        "query Small { viewer { scopes } } "
+        "query Big { complaints(first: 50) { edges { node { id } } } }"
+    )
+    assert model.requested(document, "Small", {}, NOW) == 1
+    assert model.requested(document, "Big", {}, NOW) == 52
+
+
+def test_actual_cost_counts_what_came_back_and_the_pages_asked(model: CostModel) -> None:
+    document = parse("{ complaints(first: 10) { edges { node { id phoneNumber { number } } } } }")
+    data = {
+        "complaints": {
+            "edges": [
+                {"node": {"id": "1", "phoneNumber": {"number": "+1"}}},
+                {"node": {"id": "2", "phoneNumber": None}},
+            ]
+        }
+    }
+    assert model.actual(document, None, {}, NOW, data, legacy_requests=0) == 2 + 2 + 1
+    assert model.actual(document, None, {}, NOW, data, legacy_requests=3) == 5 + 30
+    assert model.actual(document, None, {}, NOW, None, legacy_requests=1) == 10
+
+
+async def test_every_response_reports_its_cost(client: GatewayClient, org: Org) -> None:
+    await org.add_complaints(3)
+    query = "{ complaints(first: 10) { edges { node { id phoneNumber { number } } } } }"
+    result = await client.graphql(query, key=await org.key())
+    result.ok()
+    assert result.body["extensions"]["cost"] == {"requested": 22, "actual": 8, "limit": 2500}
+
+
+async def test_a_query_over_the_limit_runs_nothing(client: GatewayClient, org: Org) -> None:
+    fields = " ".join(
+        f"a{i}: complaints(first: 100) {{ edges {{ node {{ history {{ id }} }} }} }}"
+        for i in range(3)
+    )
+    result = await client.graphql("{ " + fields + " }", key=await org.key())
+    assert result.status == 200
+    assert result.data is None
+    assert result.codes == ["COST_LIMIT_EXCEEDED"]
+    assert result.errors[0]["extensions"]["cost"] == {"requested": 3 * 1102, "limit": 2500}
