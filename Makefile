@@ -56,4 +56,4 @@ mutation: $(STAMP)
 	@$(BIN)/mutmut results
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache mutants
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
