@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo serve test test-sqlite test-postgres lint schema bench clean
+.PHONY: demo serve test test-sqlite test-postgres lint schema bench mutation clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,21 @@ schema: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+
+# Mutation testing (mutmut 3), a developer tool, not part of CI: mutates only the modules where
+# a wrong answer is silent, and runs each mutant against the fast unit tests only (both lists
+# are [tool.mutmut] in pyproject.toml). Starts afresh, prints the score of each module, then
+# the survivors; `$(BIN)/mutmut show NAME` shows one, `$(BIN)/mutmut browse` all of them.
+mutation: $(STAMP)
+	rm -rf mutants
+	$(BIN)/mutmut run
+	@echo "module                              killed/total"
+	@$(BIN)/mutmut results --all true | awk '{ \
+		name = $$1; sub(/:$$/, "", name); sub(/\.[^.]*$$/, "", name); \
+		status = $$0; sub(/^[^:]*: /, "", status); total[name]++; \
+		if (status == "killed" || status == "timeout") killed[name]++ } \
+		END { for (m in total) printf "%-35s %5d/%d\n", m, killed[m], total[m] }' | sort
+	@$(BIN)/mutmut results
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
