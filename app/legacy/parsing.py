@@ -24,8 +24,8 @@ _MONTHS = {
 }
 # Parsed by hand: strptime's %b and %p follow the process locale.
 _TIMESTAMP = re.compile(
-    r"^(?P<mon>[A-Z][a-z]{2}) (?P<day>\d{1,2}), (?P<year>\d{4}) "
-    r"(?P<hour>\d{1,2}):(?P<minute>\d{2}):(?P<second>\d{2}) (?P<ampm>AM|PM)$"
+    r"(?P<mon>[A-Z][a-z]{2}) (?P<day>[0-9]{1,2}), (?P<year>[0-9]{4}) "
+    r"(?P<hour>[0-9]{1,2}):(?P<minute>[0-9]{2}):(?P<second>[0-9]{2}) (?P<ampm>AM|PM)"
 )
 STRING_FIELDS = {
     "email": "email",
@@ -55,7 +55,7 @@ def parse_timestamp(value: str, zone: ZoneInfo) -> datetime:
     """A site-local timestamp as UTC. An ambiguous time (DST fall-back) is read as the
     first of its two occurrences; a time skipped by DST spring-forward is read with the
     offset in force before the change (ZoneInfo's ``fold=0``)."""
-    match = _TIMESTAMP.match(value)
+    match = _TIMESTAMP.fullmatch(value)
     if not match or match["mon"] not in _MONTHS:
         raise BadResponse(f"unreadable timestamp {value!r}")
     hour = int(match["hour"])
@@ -78,12 +78,14 @@ def parse_timestamp(value: str, zone: ZoneInfo) -> datetime:
 
 
 def _id(value: Any, name: str) -> str | None:
-    if value is None:
+    """A numeric id in ASCII digits; absent or blank (``""``, as the site writes a field
+    never set) is None, which the realm check then treats as not the account's."""
+    if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise BadResponse(f"{name} is not an id")
     text = str(value)
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise BadResponse(f"{name} is not numeric")
     return text
 

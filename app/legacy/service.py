@@ -24,12 +24,12 @@ from app.legacy.parsing import BadResponse, parse_page
 
 logger = logging.getLogger("app.legacy")
 
-LIST_ID = re.compile(r"^[0-9]{1,18}$")
+LIST_ID = re.compile(r"[0-9]{1,18}")
 
 
 def validate_list_id(value: str, field: str = "list_id") -> str:
     """List ids go into a URL path: digits only, so nothing else can ever reach it."""
-    if not LIST_ID.match(value):
+    if not isinstance(value, str) or not LIST_ID.fullmatch(value):
         raise ValidationFailed("invalid list id", details={field: "must be a numeric list id"})
     return value
 

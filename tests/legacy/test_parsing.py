@@ -294,9 +294,9 @@ def site_row(n: int, realm: object = 7) -> dict[str, Any]:
 
 
 def test_a_page_keeps_its_realms_rows_at_their_site_positions() -> None:
-    body = {"complaintTotal": 1455, "subscribers": [site_row(1), site_row(2, "7"), site_row(3)]}
+    body = {"complaintTotal": 1003, "subscribers": [site_row(1), site_row(2, "7"), site_row(3)]}
     page = parse_page(body, list_id="12", skip=1000, zone=NEW_YORK, realm_id=7)
-    assert page.total == 1455
+    assert page.total == 1003
     assert page.dropped_foreign_rows == 0
     assert [(r.list_id, r.position, r.subscriber_id) for r in page.rows] == [
         ("12", 1000, "101"),
@@ -309,7 +309,7 @@ def test_a_page_keeps_its_realms_rows_at_their_site_positions() -> None:
 def test_rows_of_another_realm_are_dropped_and_counted_and_positions_keep_counting() -> None:
     rows = [site_row(1, 8), site_row(2), site_row(3, None), site_row(4, "70"), site_row(5, "7")]
     page = parse_page(
-        {"complaintTotal": 5, "subscribers": rows},
+        {"complaintTotal": 505, "subscribers": rows},
         list_id="12",
         skip=500,
         zone=UTC_ZONE,
@@ -317,7 +317,7 @@ def test_rows_of_another_realm_are_dropped_and_counted_and_positions_keep_counti
     )
     assert [(r.position, r.subscriber_id) for r in page.rows] == [(501, "102"), (504, "105")]
     assert page.dropped_foreign_rows == 3
-    assert page.total == 5  # the site's count, foreign rows and all
+    assert page.total == 505  # the site's count, foreign rows and all
 
 
 def test_an_empty_page() -> None:
@@ -361,3 +361,79 @@ def test_a_bad_row_of_another_realm_still_fails_the_page() -> None:
     body = {"complaintTotal": 1, "subscribers": [{**site_row(1, 8), "date": "yesterday"}]}
     with pytest.raises(BadResponse, match=r"^unreadable timestamp 'yesterday'$"):
         parse_page(body, list_id="12", skip=0, zone=UTC_ZONE, realm_id=7)
+
+
+@pytest.mark.parametrize(
+    ("total", "skip", "count"),
+    [
+        (1455, 0, 499),  # short first page
+        (1455, 1000, 454),  # short last page
+        (100_000_000, 0, 0),  # the lying total: an empty page
+        (32, 0, 33),  # more rows than the total
+        (10, 500, 1),  # rows past the total
+        (2000, 0, 501),  # more than a page
+    ],
+)
+def test_a_page_that_does_not_hold_what_its_total_claims_is_refused(
+    total: int, skip: int, count: int
+) -> None:
+    rows = [site_row(n % 28 + 1) for n in range(count)]
+    with pytest.raises(BadResponse, match=f"complaintTotal {total} means"):
+        parse_page(
+            {"complaintTotal": total, "subscribers": rows},
+            list_id="12",
+            skip=skip,
+            zone=UTC_ZONE,
+            realm_id=7,
+        )
+
+
+@pytest.mark.parametrize(
+    ("total", "skip", "count"), [(1455, 0, 500), (1455, 1000, 455), (0, 0, 0), (10, 500, 0)]
+)
+def test_a_page_that_holds_what_its_total_claims_is_read(total: int, skip: int, count: int) -> None:
+    rows = [site_row(n % 28 + 1) for n in range(count)]
+    page = parse_page(
+        {"complaintTotal": total, "subscribers": rows},
+        list_id="12",
+        skip=skip,
+        zone=UTC_ZONE,
+        realm_id=7,
+    )
+    assert (page.total, len(page.rows)) == (total, count)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Feb 21, 2016 4:53:40 PM\n",
+        "Feb \uff12\uff11, 2016 4:53:40 PM",  # full-width digits
+        "Feb 21, \u0662\u0660\u0661\u0666 4:53:40 PM",  # Arabic-Indic digits
+    ],
+)
+def test_only_the_documented_timestamp_is_read(value: str) -> None:
+    with pytest.raises(BadResponse):
+        parse_timestamp(value, UTC_ZONE)
+
+
+@pytest.mark.parametrize("value", ["\u0667\u0660", "\u00b2", "12\n"])
+def test_ids_are_ascii_digits(value: str) -> None:
+    row = site_row(1)
+    row["subscriberId"] = value
+    with pytest.raises(BadResponse, match="subscriberId is not numeric"):
+        parse_row(row, list_id="12", position=0, zone=UTC_ZONE)
+
+
+def test_a_blank_id_is_absent_and_a_blank_realm_is_not_the_accounts() -> None:
+    rows = [site_row(1), site_row(2)]
+    rows[0]["subscriberId"] = ""
+    rows[1]["realmId"] = ""
+    page = parse_page(
+        {"complaintTotal": 2, "subscribers": rows},
+        list_id="12",
+        skip=0,
+        zone=UTC_ZONE,
+        realm_id=7,
+    )
+    assert [(r.position, r.subscriber_id) for r in page.rows] == [(0, None)]
+    assert page.dropped_foreign_rows == 1

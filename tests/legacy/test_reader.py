@@ -13,7 +13,8 @@ from typing import cast
 import pytest
 
 from app.core.cursors import malformed_cursor
-from app.core.errors import ErrorCode, NotFound, ValidationFailed
+from app.core.errors import BudgetExceeded, ErrorCode, NotFound, ValidationFailed
+from app.legacy.budget import RequestBudget
 from app.legacy.models import (
     PAGE_SIZE,
     Credentials,
@@ -57,9 +58,15 @@ class FakeSite:
         return None if self.unlinked else (self.linked, CREDENTIALS)
 
     async def fetch_page(
-        self, linked: LegacyAccount, credentials: Credentials, key: PageKey
+        self,
+        linked: LegacyAccount,
+        credentials: Credentials,
+        key: PageKey,
+        budget: RequestBudget | None = None,
     ) -> ReportPage:
         assert (linked, credentials) == (self.linked, CREDENTIALS)
+        if budget is not None:  # as the service does for a page the cache does not hold
+            budget.spend_request(key.query.list_id)
         self.requests.append(key)
         await asyncio.sleep(0)
         if self.failure is not None:
@@ -161,9 +168,13 @@ async def test_with_the_total_known_pages_past_it_are_never_asked(
 async def test_a_window_keeps_the_sites_order_and_skips_rows_it_did_not_return() -> None:
     class Sparse(FakeSite):
         async def fetch_page(
-            self, linked: LegacyAccount, credentials: Credentials, key: PageKey
+            self,
+            linked: LegacyAccount,
+            credentials: Credentials,
+            key: PageKey,
+            budget: RequestBudget | None = None,
         ) -> ReportPage:
-            page = await super().fetch_page(linked, credentials, key)
+            page = await super().fetch_page(linked, credentials, key, budget)
             kept = tuple(row for row in page.rows if row.position % 3)  # foreign rows dropped
             return ReportPage(total=page.total, rows=kept[::-1], dropped_foreign_rows=1)
 
@@ -352,15 +363,14 @@ async def test_a_list_id_is_digits_only_and_checked_before_the_account(list_id: 
     assert site.account_reads == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: LIST_ID's `$` matches before a trailing newline, so '12\\n' passes "
-    "validate_list_id and reaches the site's URL (httpx then raises InvalidURL: INTERNAL)",
-)
-async def test_a_list_id_with_a_trailing_newline_is_refused() -> None:
+@pytest.mark.parametrize("list_id", ["12\n", "12 ", "\u0661\u0662", "", "1" * 19])
+async def test_a_list_id_that_is_not_plain_ascii_digits_is_refused(list_id: str) -> None:
+    """Found by mutation testing: ``$`` matched before a trailing newline, so "12\\n"
+    reached the site's URL and answered INTERNAL."""
     site = FakeSite()
     with pytest.raises(ValidationFailed):
-        await open_report(reader_of(site), "12\n", None, None)
+        await open_report(reader_of(site), list_id, None, None)
+    assert site.requests == []
 
 
 @pytest.mark.parametrize(
@@ -470,3 +480,69 @@ async def test_a_cursor_of_another_report_or_organization_is_refused() -> None:
             await read_window(reader_of(site), QUERY, 5, cursor)
         assert caught.value.details == {"after": "malformed cursor"}
     assert site.requests == []
+
+
+# -- budgets and covering reads ------------------------------------------------------------
+
+
+def budgeted(site: FakeSite, **limits: int) -> ReportReader:
+    budget = RequestBudget(
+        max_requests=limits.get("requests", 100),
+        max_rows=limits.get("rows", 100_000),
+        max_pages_per_report=limits.get("pages", 100),
+    )
+    return ReportReader(cast(LegacyService, site), ORG_ID, budget)
+
+
+async def test_the_request_budget_counts_pages_asked_and_refuses_past_it() -> None:
+    site = FakeSite(1455)
+    reader = budgeted(site, requests=2)
+    await reader.page(QUERY, 0)
+    await reader.page(QUERY, 0)  # asked once: costs once
+    await reader.page(QUERY, 500)
+    assert reader.budget.requests == 2
+    with pytest.raises(BudgetExceeded) as refused:
+        await reader.page(QUERY, 1000)
+    assert refused.value.extensions["upstream"] == {
+        "source": "legacy", "listId": "12", "budget": "requests", "limit": 2,
+    }  # fmt: skip
+    assert [key.skip for key in site.requests] == [0, 500]
+
+
+async def test_the_row_budget_counts_rows_held_and_refuses_past_it() -> None:
+    site = FakeSite(1455)
+    reader = budgeted(site, rows=1000)
+    await reader.page(QUERY, 0)
+    await reader.page(QUERY, 500)
+    assert reader.budget.rows == 1000  # exactly at the bound is allowed
+    with pytest.raises(BudgetExceeded, match="1000 legacy rows"):
+        await reader.page(QUERY, 1000)
+
+
+@pytest.mark.parametrize(("total", "pages", "refused"), [(1000, 2, False), (1001, 2, True)])
+async def test_a_whole_report_schedules_at_most_the_page_bound(
+    total: int, pages: int, refused: bool
+) -> None:
+    site = FakeSite(total)
+    reader = budgeted(site, pages=pages)
+    if refused:
+        with pytest.raises(BudgetExceeded, match=f"claims {total} complaints"):
+            await reader.everything(QUERY)
+        assert [key.skip for key in site.requests] == [0]  # only the page that told
+    else:
+        assert len(await reader.everything(QUERY)) == total
+
+
+async def test_a_read_covered_by_an_earlier_one_asks_the_site_nothing_more() -> None:
+    site = FakeSite(600)
+    reader = reader_of(site)
+    wide = await reader.rows_between(
+        site.linked, "12", T0 - timedelta(days=2), T0 + timedelta(days=2)
+    )
+    narrow = await reader.rows_between(site.linked, "12", T0 + 10 * MINUTE, T0 + 20 * MINUTE)
+    assert positions(narrow) == list(range(10, 20))
+    assert len(wide) == 600
+    assert len({key.query for key in site.requests}) == 1  # one read served both
+    outside = await reader.rows_between(site.linked, "12", T0 + timedelta(days=5), None)
+    assert outside == []
+    assert len({key.query for key in site.requests}) == 2  # not covered: read anew
