@@ -7,7 +7,12 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from app.core.errors import ErrorCode, ValidationFailed
-from app.core.windows import require_page_size, validate_order, validate_window
+from app.core.windows import (
+    bounded_window,
+    require_page_size,
+    validate_order,
+    validate_window,
+)
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 TICK = timedelta(microseconds=1)
@@ -83,3 +88,40 @@ def test_the_page_size_field_can_be_named() -> None:
     with pytest.raises(ValidationFailed) as caught:
         require_page_size(0, 50, field="last")
     assert caught.value.details == {"last": "must be between 1 and 50"}
+
+
+# -- bounded windows (relatedLegacyComplaints) ----------------------------------------------
+
+NOW_ = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        (None, None, (NOW_ - timedelta(days=92), NOW_)),
+        (None, NOW_ - timedelta(days=1), (NOW_ - timedelta(days=93), NOW_ - timedelta(days=1))),
+        (NOW_ - timedelta(days=3), None, (NOW_ - timedelta(days=3), NOW_)),
+        (NOW_ - timedelta(days=92), NOW_, (NOW_ - timedelta(days=92), NOW_)),  # exactly wide
+    ],
+)
+def test_a_bounded_window_fills_its_defaults(
+    start: datetime | None, end: datetime | None, expected: tuple[datetime, datetime]
+) -> None:
+    assert bounded_window(start, end, now=NOW_, max_days=92) == expected
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "details"),
+    [
+        (NOW_ - timedelta(days=92, seconds=1), None, {"end": "the window is at most 92 days"}),
+        (datetime(2000, 1, 1, tzinfo=UTC), None, {"end": "the window is at most 92 days"}),
+        (NOW_ + timedelta(seconds=1), None, {"end": "must be later than start"}),
+        (NOW_, NOW_, {"end": "must be later than start"}),
+    ],
+)
+def test_a_bounded_window_refuses_what_is_empty_or_too_wide(
+    start: datetime | None, end: datetime | None, details: dict[str, str]
+) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        bounded_window(start, end, now=NOW_, max_days=92)
+    assert refused.value.details == details

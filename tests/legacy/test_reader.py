@@ -13,7 +13,7 @@ from typing import cast
 import pytest
 
 from app.core.cursors import malformed_cursor
-from app.core.errors import BudgetExceeded, ErrorCode, NotFound, ValidationFailed
+from app.core.errors import BudgetExceeded, ErrorCode, NotFound, Timeout, ValidationFailed
 from app.legacy.budget import RequestBudget
 from app.legacy.models import (
     PAGE_SIZE,
@@ -24,7 +24,7 @@ from app.legacy.models import (
     ReportPage,
     ReportQuery,
 )
-from app.legacy.reports import MAX_REPORT_PAGE, ReportReader, open_report, read_window
+from app.legacy.reports import MAX_REPORT_PAGE, ReportReader, _Read, open_report, read_window
 from app.legacy.service import LegacyService
 from tests.fixtures.records import ORG_ID, account, legacy_row
 
@@ -546,3 +546,65 @@ async def test_a_read_covered_by_an_earlier_one_asks_the_site_nothing_more() -> 
     outside = await reader.rows_between(site.linked, "12", T0 + timedelta(days=5), None)
     assert outside == []
     assert len({key.query for key in site.requests}) == 2  # not covered: read anew
+
+
+@pytest.mark.parametrize(
+    ("read", "asked", "covered"),
+    [
+        ((None, None), (date(2016, 1, 1), date(2016, 2, 1)), True),
+        ((date(2016, 1, 1), date(2016, 2, 1)), (date(2016, 1, 1), date(2016, 2, 1)), True),
+        ((date(2016, 1, 1), date(2016, 2, 1)), (date(2016, 1, 2), date(2016, 1, 31)), True),
+        ((date(2016, 1, 2), date(2016, 2, 1)), (date(2016, 1, 1), date(2016, 2, 1)), False),
+        ((date(2016, 1, 1), date(2016, 1, 31)), (date(2016, 1, 1), date(2016, 2, 1)), False),
+        ((date(2016, 1, 1), date(2016, 2, 1)), (None, date(2016, 2, 1)), False),
+        ((date(2016, 1, 1), date(2016, 2, 1)), (date(2016, 1, 1), None), False),
+        ((None, date(2016, 2, 1)), (None, date(2016, 1, 5)), True),
+        ((date(2016, 1, 1), None), (date(2016, 3, 1), None), True),
+    ],
+)
+def test_which_reads_cover_which(
+    read: tuple[date | None, date | None], asked: tuple[date | None, date | None], covered: bool
+) -> None:
+    loop = asyncio.get_event_loop_policy().new_event_loop()
+    try:
+        earlier = _Read(*read, rows=loop.create_future())
+        assert earlier.covers(*asked) is covered
+    finally:
+        loop.close()
+
+
+async def test_a_page_not_back_by_the_deadline_is_a_timeout_naming_the_list() -> None:
+    site = FakeSite(1455)
+    budget = RequestBudget(
+        max_requests=10, max_rows=10_000, max_pages_per_report=10,
+        deadline=asyncio.get_running_loop().time() - 1,
+    )  # fmt: skip
+    reader = ReportReader(cast(LegacyService, site), ORG_ID, budget)
+    with pytest.raises(Timeout) as late:
+        await reader.page(QUERY, 0)
+    assert late.value.code is ErrorCode.TIMEOUT
+    assert late.value.message == (
+        "the request ran out of time (GRAPHQL_TIMEOUT) waiting for the legacy site"
+    )
+    assert late.value.extensions == {"upstream": {"source": "legacy", "listId": "12"}}
+    assert reader.budget.rows == 0
+
+
+async def test_without_a_budget_a_reader_is_unbounded_but_counts() -> None:
+    site = FakeSite(1455)
+    reader = reader_of(site)
+    assert len(await reader.everything(QUERY)) == 1455
+    assert (reader.budget.requests, reader.budget.rows) == (3, 1455)
+    assert reader.budget.deadline is None
+    assert reader.budget.max_pages_per_report >= 1_000_000
+
+
+async def test_a_refused_long_report_names_its_list() -> None:
+    site = FakeSite(1001)
+    reader = budgeted(site, pages=2)
+    with pytest.raises(BudgetExceeded) as refused:
+        await reader.everything(ReportQuery("31", None, None))
+    assert refused.value.extensions["upstream"] == {
+        "source": "legacy", "listId": "31", "budget": "pages", "limit": 2,
+    }  # fmt: skip
+    assert "claims 1001 complaints" in refused.value.message
