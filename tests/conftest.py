@@ -22,6 +22,8 @@ from app.settings import Settings
 from tests.fixtures.client import GatewayClient
 from tests.fixtures.factories import Org, make_org
 from tests.fixtures.legacy import simulator, simulator_server  # noqa: F401  (fixtures)
+from tests.fixtures.ratelimit import limits_clock  # noqa: F401  (fixtures)
+from tests.fixtures.redis import dead_redis_url, redis_prefix, redis_server  # noqa: F401
 
 
 @pytest.fixture(scope="session")
