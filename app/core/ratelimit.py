@@ -96,23 +96,25 @@ def wait_until_payable(
     window: float,
     stats: tuple[int, float, int, float],
 ) -> float:
-    """Seconds until a sliding window counter of ``limit`` per ``window`` can pay ``cost``.
+    """Seconds after which a sliding window counter of ``limit`` per ``window`` can pay
+    ``cost`` (it can from any moment *after* the answer, not at it).
 
     ``stats`` is the storage's ``(previous count, previous TTL, current count, current
     TTL)``: the previous window's count weighs ``previous TTL / window`` (falling linearly
-    to 0 as the current window runs out) and the current window closes when its TTL
-    falls to one window. ``cost`` must be at most ``limit``.
+    to 0 as the current window runs out), rounded down as ``limits`` does, and the current
+    window closes when its TTL falls to one window. ``cost`` must be at most ``limit``.
     """
     previous, previous_ttl, current, current_ttl = stats
+    # floor(weighted) + current + cost <= limit  <=>  weighted < limit - current - cost + 1
     if current + cost <= limit:
         # Within the current window, as the previous one's weight falls.
         if previous == 0:
             return 0.0
-        room = limit - current - cost
+        room = limit - current - cost + 1
         return max(0.0, previous_ttl - window * room / previous)
     # After the current window closes, its count weighs 1 and falls linearly.
     closes_in = max(0.0, current_ttl - window)
-    return closes_in + max(0.0, window * (1 - (limit - cost) / current))
+    return closes_in + max(0.0, window * (1 - (limit - cost + 1) / current))
 
 
 class RateLimiter:
@@ -208,25 +210,25 @@ class RateLimiter:
         identifier: str,
         cost: int,
     ) -> Verdict:
+        """One round trip to the storage for a test, two for a hit (the hit, then what is
+        left): the verdict is computed from the window's two counters, as ``limits`` does."""
         limit, window = item.amount, item.get_expiry()
         rate = limit / window
-        if cost > limit:
-            allowed = False
-        elif cost == 0:
-            allowed = True
-        elif how == "hit":
-            allowed = await limiter.hit(item, identifier, cost=cost)
-        else:
-            allowed = await limiter.test(item, identifier, cost=cost)
         storage = limiter.storage
         assert isinstance(storage, MemoryStorage | RedisStorage)
+        allowed = False
+        if how == "hit" and 0 < cost <= limit:
+            allowed = await limiter.hit(item, identifier, cost=cost)
         stats = await storage.get_sliding_window(item.key_for(identifier), window)
         previous, previous_ttl, current, _ = stats
         used = math.floor(previous * previous_ttl / window) + current
         remaining = max(0, limit - used)
+        if how == "test" or cost == 0:
+            allowed = cost <= remaining
         if allowed:
             return Verdict(True, remaining, limit, rate, 0)
         if cost > limit:
             return Verdict(False, remaining, limit, rate, None)
+        # The first whole second strictly after the wait (the bound itself cannot pay).
         wait = wait_until_payable(cost, limit, window, stats)
-        return Verdict(False, remaining, limit, rate, max(1, math.ceil(wait)))
+        return Verdict(False, remaining, limit, rate, math.floor(wait) + 1)

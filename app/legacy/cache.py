@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import operator
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
@@ -77,23 +78,21 @@ return 1
 """
 
 
-_TEXT_FIELDS = (
-    "subscriber_id", "realm_id", "email", "first_name", "last_name", "company", "address1",
-    "address2", "city", "state", "zip", "country", "phone", "fax",
-)  # fmt: skip
-_HASH_FIELDS = ("md5_encryption", "sha1_encryption")
+# A row is encoded as an array of ListComplaint's fields after ``list_id`` (written once per
+# page), in their declared order, timestamps as whole UTC seconds.
+_FIELDS = tuple(field.name for field in dataclasses.fields(ListComplaint))[1:]
+_TIMES = frozenset(
+    i for i, name in enumerate(_FIELDS) if name in ("date", "created_date", "updated_date")
+)
+_row_values = operator.attrgetter(*_FIELDS)
 
 
 def _seconds(value: datetime | None) -> int | None:
     if value is None:
         return None
-    if value.microsecond or value.utcoffset() != UTC.utcoffset(None):
+    if value.microsecond or value.tzinfo is not UTC:
         raise ValueError("only whole-second UTC timestamps are encoded")
     return int(value.timestamp())
-
-
-def _instant(value: int | None) -> datetime | None:
-    return None if value is None else datetime.fromtimestamp(value, UTC)
 
 
 def encode_page(page: ReportPage) -> bytes:
@@ -103,14 +102,7 @@ def encode_page(page: ReportPage) -> bytes:
     if len(list_ids) > 1:
         raise ValueError("rows of several lists in one page")
     rows = [
-        [
-            row.position,
-            _seconds(row.date),
-            *(getattr(row, name) for name in _TEXT_FIELDS),
-            _seconds(row.created_date),
-            _seconds(row.updated_date),
-            *(getattr(row, name) for name in _HASH_FIELDS),
-        ]
+        [_seconds(v) if i in _TIMES else v for i, v in enumerate(_row_values(row))]
         for row in page.rows
     ]
     body = {
@@ -126,29 +118,14 @@ def decode_page(raw: bytes | str) -> ReportPage:
     """The page ``encode_page`` wrote. ``ValueError`` (or ``KeyError``…) when it is not one."""
     body: dict[str, Any] = json.loads(raw)
     list_id = body["l"]
-    text_count = len(_TEXT_FIELDS)
     rows = []
     for values in body["r"]:
-        position, date, *rest = values
-        texts, (created, updated), hashes = (
-            rest[:text_count],
-            rest[text_count : text_count + 2],
-            rest[text_count + 2 :],
-        )
-        instant = _instant(date)
-        if instant is None:
-            raise ValueError("a cached row has no date")
-        rows.append(
-            ListComplaint(
-                list_id=list_id,
-                position=position,
-                date=instant,
-                **dict(zip(_TEXT_FIELDS, texts, strict=True)),
-                created_date=_instant(created),
-                updated_date=_instant(updated),
-                **dict(zip(_HASH_FIELDS, hashes, strict=True)),
-            )
-        )
+        if len(values) != len(_FIELDS):
+            raise ValueError("a cached row of another shape")
+        for i in _TIMES:
+            if values[i] is not None:
+                values[i] = datetime.fromtimestamp(values[i], UTC)
+        rows.append(ListComplaint(list_id, *values))
     return ReportPage(total=body["t"], rows=tuple(rows), dropped_foreign_rows=body["d"])
 
 
