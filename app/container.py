@@ -11,7 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.auth.service import AuthService
 from app.core.cursors import CursorCodec
 from app.core.db import create_engine
+from app.core.ratelimit import RateLimiter
 from app.core.secrets import derive_key, load_root_secret
+from app.core.shared import SharedStore
+from app.core.slots import Slots
 from app.legacy.cache import PageCache
 from app.legacy.client import WhatCountsClient
 from app.legacy.crypto import PasswordBox
@@ -31,6 +34,10 @@ class Services:
     campaign_lists: CampaignLists
     http: httpx.AsyncClient
     cursors: CursorCodec
+    # Rate limits per key (``spend``) and per address (failed authentications).
+    rate_limits: RateLimiter
+    # The Redis shared by every worker and replica (``state``/``available`` for readiness).
+    shared: SharedStore
 
     @classmethod
     def create(cls, settings: Settings, engine: AsyncEngine | None = None) -> Services:
@@ -43,25 +50,41 @@ class Services:
             follow_redirects=False,
             trust_env=False,
         )
+        shared = SharedStore.from_settings(settings)
+        rate_limits = RateLimiter.from_settings(settings, shared)
+        site_slots = Slots(
+            shared,
+            settings.legacy_max_concurrency,
+            lease_seconds=settings.legacy_lease_seconds,
+            namespace="legacy-site",
+        )
         return cls(
             settings=settings,
             engine=engine,
-            auth=AuthService(engine),
+            auth=AuthService(engine, rate_limits),
             complaints=ComplaintService(
                 engine, cursors, resolved_window_days=settings.complaint_resolved_window_days
             ),
             legacy=LegacyService(
                 engine,
                 PasswordBox(root),
-                WhatCountsClient(http, settings),
-                PageCache(settings.legacy_cache_ttl, settings.legacy_cache_max_pages),
+                WhatCountsClient(http, settings, slots=site_slots),
+                PageCache(
+                    settings.legacy_cache_ttl,
+                    settings.legacy_cache_max_pages,
+                    max_bytes=settings.legacy_cache_max_bytes,
+                    shared=shared,
+                ),
                 cursors,
             ),
             campaign_lists=CampaignLists(engine),
             http=http,
             cursors=cursors,
+            rate_limits=rate_limits,
+            shared=shared,
         )
 
     async def aclose(self) -> None:
         await self.http.aclose()
+        await self.shared.aclose()
         await self.engine.dispose()

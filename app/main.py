@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     @app.exception_handler(GatewayError)
     async def gateway_error(request: Request, exc: GatewayError) -> Response:
         if _is_graphql(request):
-            headers = {"X-Request-Id": request_id_of(request)}
+            headers = {"X-Request-Id": request_id_of(request), **exc.headers}
             if exc.code is ErrorCode.UNAUTHORIZED:
                 headers["WWW-Authenticate"] = "Bearer"
             return JSONResponse(

@@ -44,7 +44,13 @@ class Settings(BaseSettings):
     graphql_max_aliases: int = Field(default=50, ge=1, le=1000)
     graphql_max_tokens: int = Field(default=5000, ge=100, le=1_000_000)
     legacy_max_concurrency: int = Field(
-        default=4, ge=1, le=64, description="Requests in flight to one legacy site, per process."
+        default=4,
+        ge=1,
+        le=64,
+        description=(
+            "Requests in flight to one legacy site: across every worker and replica when "
+            "REDIS_URL is set, per process otherwise."
+        ),
     )
     legacy_connect_timeout: float = Field(default=3.0, gt=0, le=60)
     legacy_read_timeout: float = Field(default=10.0, gt=0, le=300)
@@ -58,12 +64,17 @@ class Settings(BaseSettings):
     legacy_backoff_base: float = Field(default=0.2, ge=0, le=30)
     legacy_backoff_max: float = Field(default=2.0, ge=0, le=60)
     legacy_cache_ttl: float = Field(
-        default=0.0,
+        default=60.0,
         ge=0,
         le=3600,
-        description="Seconds report pages are reused across requests; 0 is off.",
+        description=(
+            "Seconds report pages are reused across requests (and, with REDIS_URL, across "
+            "workers and replicas); 0 is off."
+        ),
     )
-    legacy_cache_max_pages: int = Field(default=2000, ge=1, le=1_000_000)
+    legacy_cache_max_pages: int = Field(
+        default=2000, ge=1, le=1_000_000, description="Pages kept by each process's cache."
+    )
     timeline_max_days: int = Field(
         default=92, ge=1, le=3660, description="Widest window of the timeline and the summary."
     )
@@ -94,6 +105,81 @@ class Settings(BaseSettings):
     )
     log_level: str = "INFO"
     complaint_resolved_window_days: int = Field(default=30, ge=1, le=3650)
+
+    # Rate limits, shared state across replicas (Redis), bounded legacy caching.
+    rate_limit_points: int = Field(
+        default=1000,
+        ge=0,
+        le=10_000_000,
+        description=(
+            "Points in each API key's bucket: a /v1 request costs 1, a GraphQL operation its "
+            "cost. 0 turns per-key rate limiting off."
+        ),
+    )
+    rate_limit_restore_per_second: float = Field(
+        default=50.0,
+        gt=0,
+        le=1_000_000,
+        description=(
+            "Points a key's bucket gets back per second. The bucket is a sliding window of "
+            "RATE_LIMIT_POINTS / RATE_LIMIT_RESTORE_PER_SECOND seconds (rounded to whole "
+            "seconds, at least 1)."
+        ),
+    )
+    auth_failures_per_minute: int = Field(
+        default=30,
+        ge=0,
+        le=1_000_000,
+        description=(
+            "Failed authentications (missing, malformed, unknown or revoked key) one client "
+            "address may make in a minute; the next attempt answers 429 RATE_LIMITED without "
+            "reaching the database. 0 turns the throttle off."
+        ),
+    )
+    redis_url: str = Field(
+        default="",
+        description=(
+            "redis:// (or rediss://, unix://) URL of a Redis shared by every worker and "
+            "replica: rate-limit buckets, the auth-failure throttle, the per-site legacy "
+            "concurrency cap and the legacy page cache. Empty keeps all of it in-process."
+        ),
+        repr=False,
+    )
+    redis_key_prefix: str = Field(
+        default="gateway",
+        min_length=1,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9_.-]+$",
+        description="Prefix of every Redis key; give deployments sharing one Redis their own.",
+    )
+    redis_timeout: float = Field(
+        default=0.5,
+        gt=0,
+        le=30,
+        description=(
+            "Seconds to connect to Redis and for each command. Past it Redis counts as down: "
+            "the gateway serves with per-process limits and caches, and tries Redis again "
+            "a few seconds later."
+        ),
+    )
+    legacy_cache_max_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=1024,
+        le=64 * 1024 * 1024 * 1024,
+        description=(
+            "Bytes of report pages (measured as their compact JSON) kept by each process's "
+            "cache, and by the shared cache in Redis."
+        ),
+    )
+    legacy_lease_seconds: float = Field(
+        default=10.0,
+        ge=0.5,
+        le=600,
+        description=(
+            "With REDIS_URL: how long a slot at a legacy site outlives a replica that died "
+            "holding it. Live holders renew their slot every third of it."
+        ),
+    )
 
     @property
     def effective_database_url(self) -> str:

@@ -53,6 +53,7 @@ async def main(latency_ms: int) -> None:
                 data_dir=Path(tmp),
                 secret_key="bench",
                 legacy_cache_ttl=cache_ttl,
+                rate_limit_points=0,  # latency, not limits
             )
             services = Services.create(settings)
             await upgrade(services.engine)

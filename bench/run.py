@@ -40,7 +40,10 @@ QUERIES = {
 async def main(complaints: int, rounds: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite+aiosqlite:///{tmp}/bench.db"
-        settings = Settings(database_url=url, data_dir=Path(tmp), secret_key="bench")
+        # Latency, not limits: no per-key bucket (a long run would spend it).
+        settings = Settings(
+            database_url=url, data_dir=Path(tmp), secret_key="bench", rate_limit_points=0
+        )
         services = Services.create(settings)
         await upgrade(services.engine)
         org = await make_org(services, "bench")

@@ -62,6 +62,7 @@ async def main(latency_ms: int, page: int) -> None:
             settings = Settings(
                 database_url=f"sqlite+aiosqlite:///{tmp}/timeline-{cache_ttl}.db",
                 data_dir=Path(tmp), secret_key="bench", legacy_cache_ttl=cache_ttl,
+                rate_limit_points=0,  # latency, not limits
             )  # fmt: skip
             services = Services.create(settings)
             await upgrade(services.engine)

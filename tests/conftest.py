@@ -22,6 +22,8 @@ from app.settings import Settings
 from tests.fixtures.client import GatewayClient
 from tests.fixtures.factories import Org, make_org
 from tests.fixtures.legacy import simulator, simulator_server  # noqa: F401  (fixtures)
+from tests.fixtures.ratelimit import limits_clock  # noqa: F401  (fixtures)
+from tests.fixtures.redis import dead_redis_url, redis_prefix, redis_server  # noqa: F401
 
 
 @pytest.fixture(scope="session")
@@ -54,6 +56,13 @@ def settings(database_url: str, data_dir: Path) -> Settings:
         legacy_max_attempts=3,
         legacy_backoff_base=0.01,
         legacy_backoff_max=0.05,
+        # The suite counts site requests request by request: the page cache (on by default)
+        # is off here, and on in the tests of the cache itself.
+        legacy_cache_ttl=0.0,
+        # Every test talks from one address, and many prove 401s: the throttle stays on (its
+        # path runs on every request) with room for the whole suite; tests/rest/
+        # test_rate_limits.py proves it with the default-sized settings of its own app.
+        auth_failures_per_minute=100_000,
     )
 
 

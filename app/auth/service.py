@@ -21,11 +21,15 @@ from app.auth.scopes import parse_scopes
 from app.core.db import utcnow
 from app.core.errors import NotFound, Unauthorized, ValidationFailed
 from app.core.ids import uuid7
+from app.core.ratelimit import RateLimiter
 
 
 class AuthService:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, limiter: RateLimiter | None = None) -> None:
+        """``limiter`` throttles failed authentications per client address (none: no
+        throttle, as for the CLI)."""
         self._engine = engine
+        self._limiter = limiter
 
     async def create_organization(self, name: str, org_id: uuid.UUID | None = None) -> Organization:
         name = name.strip()
@@ -79,11 +83,26 @@ class AuthService:
             if not await repository.revoke_key(conn, key_id, utcnow()):
                 raise NotFound("no active key with that id")
 
-    async def authenticate(self, authorization: str | None) -> Principal:
+    async def authenticate(
+        self, authorization: str | None, *, address: str | None = None
+    ) -> Principal:
         """The principal behind an ``Authorization: Bearer am_live_…`` header.
 
         Missing, malformed, unknown and revoked keys fail alike, with no hint of which.
+        With the client's ``address``, each failure counts against it, and an address past
+        ``AUTH_FAILURES_PER_MINUTE`` is refused (``RateLimited``) before any key is looked up.
         """
+        if address is None or self._limiter is None:
+            return await self._authenticate(authorization)
+        verdict = await self._limiter.check_address(address)
+        verdict.raise_if_refused("too many failed authentications from this address")
+        try:
+            return await self._authenticate(authorization)
+        except Unauthorized:
+            await self._limiter.record_auth_failure(address)
+            raise
+
+    async def _authenticate(self, authorization: str | None) -> Principal:
         if not authorization:
             raise Unauthorized()
         scheme, _, secret = authorization.partition(" ")

@@ -74,6 +74,11 @@ class GatewayError(Exception):
     def http_status(self) -> int:
         return HTTP_STATUS[self.code]
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer to this error carries (e.g. ``Retry-After``)."""
+        return {}
+
 
 class Unauthorized(GatewayError):
     """Missing, malformed, unknown or revoked API key."""
@@ -108,6 +113,22 @@ class Conflict(GatewayError):
 
     code = ErrorCode.CONFLICT
     default_message = "the resource changed concurrently, retry the request"
+
+
+class RateLimited(GatewayError):
+    """The caller spent its budget (or its address failed to authenticate too often): HTTP
+    429 with ``Retry-After``, whole seconds until the request can be paid for."""
+
+    code = ErrorCode.RATE_LIMITED
+    default_message = "rate limit exceeded"
+
+    def __init__(self, retry_after_seconds: int, message: str | None = None) -> None:
+        self.retry_after_seconds = max(1, retry_after_seconds)
+        super().__init__(message, extensions={"retryAfter": self.retry_after_seconds})
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_seconds)}
 
 
 class UpstreamError(GatewayError):

@@ -76,7 +76,12 @@ class GatewayGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
             request_id = request_id_of(request)
             if _wants_ide(request):
                 return GraphQLContext(services, None, request_id)
-            principal = await services.auth.authenticate(request.headers.get("authorization"))
+            principal = await services.auth.authenticate(
+                request.headers.get("authorization"),
+                address=request.client.host if request.client else None,
+            )
+            # 1 point per operation until the cost extension spends the document's cost.
+            (await services.rate_limits.spend(principal.key_id, 1)).raise_if_refused()
             return GraphQLContext(services, principal, request_id)
 
         super().__init__(

@@ -1,8 +1,9 @@
 """The WhatCounts HTTP client: gentle with an old, slow site.
 
-One ``httpx.AsyncClient`` for the app's lifetime. Per site (base URL) a semaphore bounds
-the requests in flight across every GraphQL request of the process. Each call has connect
-and read timeouts and a total deadline; transport errors, 5xx and 429 are retried with
+One ``httpx.AsyncClient`` for the app's lifetime. Per site (base URL) ``Slots`` bound the
+requests in flight: across every worker and replica with Redis (leases that end by
+themselves if a replica dies), across every request of the process without it. Each call
+has connect and read timeouts and a total deadline; transport errors, 5xx and 429 are retried with
 exponential backoff and full jitter (``Retry-After`` honoured), within the deadline and a
 bounded number of attempts (the policy's pieces are in ``app.legacy.retry``). Credentials
 go in the Authorization header only: they never appear in a URL, a log line or an error.
@@ -20,6 +21,8 @@ from typing import Any
 import httpx
 
 from app.core.errors import ErrorCode, NotFound, UpstreamError
+from app.core.shared import SharedStore
+from app.core.slots import Slots
 from app.legacy.models import Credentials, ReportQuery
 from app.legacy.retry import RetryPolicy, retry_after, should_retry
 from app.legacy.retry import retry_after_seconds as retry_after_seconds  # the old home
@@ -40,8 +43,10 @@ class WhatCountsClient:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rng: random.Random | None = None,
         wall_clock: Callable[[], float] = time.time,
+        slots: Slots | None = None,
     ) -> None:
-        """``sleep``, ``rng`` and ``wall_clock`` (what an HTTP-date ``Retry-After`` is
+        """``slots`` bound the requests in flight per site (by default per process);
+        ``sleep``, ``rng`` and ``wall_clock`` (what an HTTP-date ``Retry-After`` is
         measured against) are there for tests; the defaults are the real ones."""
         self._http = http
         self._settings = settings
@@ -53,18 +58,18 @@ class WhatCountsClient:
         self._sleep = sleep
         self._rng = rng if rng is not None else random.Random()  # noqa: S311 (jitter only)
         self._wall_clock = wall_clock
-        self._limits: dict[str, asyncio.Semaphore] = {}
+        self.slots = slots or Slots(
+            SharedStore(None),
+            settings.legacy_max_concurrency,
+            lease_seconds=settings.legacy_lease_seconds,
+            namespace="legacy-site",
+        )
         self._timeout = httpx.Timeout(
             connect=settings.legacy_connect_timeout,
             read=settings.legacy_read_timeout,
             write=settings.legacy_read_timeout,
             pool=settings.legacy_deadline,
         )
-
-    def _limit(self, base_url: str) -> asyncio.Semaphore:
-        if base_url not in self._limits:
-            self._limits[base_url] = asyncio.Semaphore(self._settings.legacy_max_concurrency)
-        return self._limits[base_url]
 
     async def fetch_report(self, credentials: Credentials, query: ReportQuery, skip: int) -> Any:
         """The decoded JSON body of one report page, or a typed upstream error."""
@@ -94,7 +99,7 @@ class WhatCountsClient:
         for attempt in range(1, self._policy.max_attempts + 1):
             hint: float | None = None  # the site's Retry-After, in seconds
             try:
-                async with self._limit(credentials.base_url):
+                async with self.slots.hold(credentials.base_url):
                     response = await self._http.get(
                         url, params=params, headers=headers, auth=auth, timeout=self._timeout
                     )

@@ -41,5 +41,7 @@ def fail(
 
 
 def fail_with(request: Request, exc: GatewayError) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if exc.code is ErrorCode.UNAUTHORIZED else None
+    headers = dict(exc.headers)
+    if exc.code is ErrorCode.UNAUTHORIZED:
+        headers["WWW-Authenticate"] = "Bearer"
     return fail(request, exc.code, exc.message, details=exc.details, headers=headers)

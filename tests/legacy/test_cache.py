@@ -1,4 +1,5 @@
-"""The page cache on its own: TTL on a fake clock, failures, sharing, cancellation, LRU.
+"""The page cache on its own: TTL on a fake clock, failures, sharing, cancellation, LRU,
+the byte bound.
 
 No HTTP: a fetch is a coroutine that counts its calls and, when a test needs it to be in
 flight, waits for a gate.
@@ -9,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+from datetime import UTC, datetime
 
 import pytest
 
-from app.legacy.cache import PageCache
-from app.legacy.models import ReportPage
+from app.legacy.cache import PageCache, encode_page
+from app.legacy.models import ListComplaint, ReportPage
 
 TTL = 10.0
 
@@ -195,3 +197,80 @@ async def test_clear_forgets_every_page(cache: PageCache) -> None:
     cache.clear()
     await cache.get_or_fetch("p", upstream.fetch)
     assert upstream.calls == 2
+
+
+def page_of(total: int, rows: int, width: int = 40) -> ReportPage:
+    """A page of ``rows`` rows whose emails are ``width`` characters: pages of one shape
+    weigh the same."""
+    when = datetime(2016, 6, 15, 12, 0, tzinfo=UTC)
+    return ReportPage(
+        total=total,
+        rows=tuple(
+            ListComplaint(
+                list_id="11", position=i, date=when, subscriber_id=str(7_000_000 + i),
+                realm_id="1561", email=f"{i:0{width}d}"[-width:], first_name="Jane",
+                last_name="Doe", company=None, address1="", address2="", city="", state="",
+                zip="", country="US", phone="", fax=None, created_date=when, updated_date=None,
+                md5_encryption="A" * 32, sha1_encryption="B" * 40,
+            )
+            for i in range(rows)
+        ),
+    )  # fmt: skip
+
+
+class Pages:
+    """Fetches ``page_of(calls, rows)``, counting its calls."""
+
+    def __init__(self, rows: int) -> None:
+        self.rows = rows
+        self.calls = 0
+
+    async def fetch(self) -> ReportPage:
+        self.calls += 1
+        return page_of(self.calls, self.rows)
+
+
+async def test_pages_are_weighed_and_the_cache_keeps_within_its_bytes(clock: Clock) -> None:
+    weight = len(encode_page(page_of(1, 10)))
+    cache = PageCache(TTL, max_pages=100, max_bytes=weight * 5 // 2, clock=clock)
+    pages = Pages(rows=10)
+    for key in ("a", "b", "c"):
+        await cache.get_or_fetch(key, pages.fetch)
+    assert (len(cache), cache.size_in_bytes) == (2, 2 * weight)  # a went: it was oldest
+    await cache.get_or_fetch("b", pages.fetch)  # still there
+    assert pages.calls == 3
+    await cache.get_or_fetch("a", pages.fetch)  # fetched again; c is now the oldest
+    await cache.get_or_fetch("b", pages.fetch)
+    assert pages.calls == 4
+    await cache.get_or_fetch("c", pages.fetch)
+    assert pages.calls == 5
+    assert cache.size_in_bytes == 2 * weight <= cache.max_bytes
+
+
+async def test_a_page_larger_than_the_whole_cache_is_not_kept(clock: Clock) -> None:
+    small = len(encode_page(page_of(1, 2)))
+    cache = PageCache(TTL, max_pages=100, max_bytes=small * 3, clock=clock)
+    little, big = Pages(rows=2), Pages(rows=50)
+    await cache.get_or_fetch("small", little.fetch)
+    assert len((await cache.get_or_fetch("big", big.fetch)).rows) == 50  # its caller has it
+    await cache.get_or_fetch("big", big.fetch)
+    assert big.calls == 2  # but it was not kept
+    await cache.get_or_fetch("small", little.fetch)
+    assert little.calls == 1  # and it pushed nothing out
+    assert cache.size_in_bytes == small
+
+
+async def test_expired_and_failed_pages_give_their_bytes_back(clock: Clock) -> None:
+    cache = PageCache(TTL, max_pages=100, max_bytes=10_000, clock=clock)
+    pages = Pages(rows=3)
+    await cache.get_or_fetch("p", pages.fetch)
+    weight = cache.size_in_bytes
+    clock.now += TTL
+    await cache.get_or_fetch("p", pages.fetch)  # replaced, not added
+    assert (pages.calls, cache.size_in_bytes) == (2, weight)
+    clock.now += TTL
+    upstream = Upstream()
+    upstream.failing = True
+    with pytest.raises(RuntimeError):
+        await cache.get_or_fetch("p", upstream.fetch)
+    assert (len(cache), cache.size_in_bytes) == (0, 0)
