@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("var")
@@ -108,7 +108,7 @@ class Settings(BaseSettings):
 
     # Rate limits, shared state across replicas (Redis), bounded legacy caching.
     rate_limit_points: int = Field(
-        default=1000,
+        default=5000,
         ge=0,
         le=10_000_000,
         description=(
@@ -117,7 +117,7 @@ class Settings(BaseSettings):
         ),
     )
     rate_limit_restore_per_second: float = Field(
-        default=50.0,
+        default=100.0,
         gt=0,
         le=1_000_000,
         description=(
@@ -180,6 +180,17 @@ class Settings(BaseSettings):
             "holding it. Live holders renew their slot every third of it."
         ),
     )
+
+    @model_validator(mode="after")
+    def _a_bucket_pays_for_any_query_the_cost_limit_lets_through(self) -> Settings:
+        """A bucket smaller than GRAPHQL_MAX_COST would refuse, forever, queries the cost
+        limit accepts: refuse the contradiction at start-up instead."""
+        if 0 < self.rate_limit_points < self.graphql_max_cost:
+            raise ValueError(
+                f"RATE_LIMIT_POINTS ({self.rate_limit_points}) must be 0 (off) or at least "
+                f"GRAPHQL_MAX_COST ({self.graphql_max_cost})"
+            )
+        return self
 
     @property
     def effective_database_url(self) -> str:

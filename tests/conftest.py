@@ -63,6 +63,9 @@ def settings(database_url: str, data_dir: Path) -> Settings:
         # path runs on every request) with room for the whole suite; tests/rest/
         # test_rate_limits.py proves it with the default-sized settings of its own app.
         auth_failures_per_minute=100_000,
+        # Each key's bucket stays on with room for a test's whole walk (a timeline page costs
+        # its legacy read estimate); test_rate_limits.py proves the bucket with its own app.
+        rate_limit_points=1_000_000,
     )
 
 

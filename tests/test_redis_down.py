@@ -28,7 +28,7 @@ async def stranded(
 ) -> AsyncIterator[tuple[GatewayClient, Services]]:
     own = Services.create(
         settings.model_copy(
-            update={"redis_url": dead_redis_url, "legacy_cache_ttl": 60.0, "rate_limit_points": 3}
+            update={"redis_url": dead_redis_url, "legacy_cache_ttl": 60.0, "rate_limit_points": 23}
         )
     )
     transport = httpx.ASGITransport(app=create_app(services=own), raise_app_exceptions=False)
@@ -55,7 +55,7 @@ async def test_the_gateway_serves_on_without_redis(
     assert first == second
     assert third.status == 200
     assert len(simulator.state.requests_for("10")) == 1  # cached in-process
-    assert refused.status == 429  # the bucket holds, per process
+    assert refused.status == 429  # 11 + 11 + 1 points spent: the bucket holds, per process
     assert own.shared.state is SharedState.DEGRADED
     assert not own.shared.available
     said = [r.getMessage() for r in caplog.records if r.name == "app.shared"]

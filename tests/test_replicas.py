@@ -31,7 +31,7 @@ from tests.fixtures.redis import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 CAP = 2  # LEGACY_MAX_CONCURRENCY of the replicas
-POINTS = 6  # RATE_LIMIT_POINTS of the replicas; one back every 100 s: a 600 s window
+POINTS = 200  # RATE_LIMIT_POINTS (and GRAPHQL_MAX_COST) of the replicas: a 600 s window
 
 
 @dataclasses.dataclass
@@ -86,7 +86,8 @@ async def replicas(
         "REDIS_URL": redis_server,
         "REDIS_KEY_PREFIX": f"replicas-{os.getpid()}-{time.monotonic_ns()}",
         "RATE_LIMIT_POINTS": str(POINTS),
-        "RATE_LIMIT_RESTORE_PER_SECOND": "0.01",
+        "RATE_LIMIT_RESTORE_PER_SECOND": str(POINTS / 600),
+        "GRAPHQL_MAX_COST": str(POINTS),
         "AUTH_FAILURES_PER_MINUTE": "1000",
         "LEGACY_MAX_CONCURRENCY": str(CAP),
         "LEGACY_CACHE_TTL": "60",
@@ -175,12 +176,13 @@ async def test_replicas_keep_the_site_cap_together(
     a, b = replicas
     org = await make_org(services)
     await link(services, org, simulator)
-    key = await org.key(Scope.LISTS_READ)
+    key_a, key_b = await org.key(Scope.LISTS_READ), await org.key(Scope.LISTS_READ)
     simulator.state.set_fault("12", latency_ms=150)
     # Each replica alone would send CAP requests at once: 2 x CAP together without Redis.
+    # (A key each: together the two documents cost more than one bucket holds.)
     results = await asyncio.gather(
-        a.graphql(f"{{ {months(1, 6)} }}", key=key),
-        b.graphql(f"{{ {months(7, 11)} }}", key=key),
+        a.graphql(f"{{ {months(1, 6)} }}", key=key_a),
+        b.graphql(f"{{ {months(7, 11)} }}", key=key_b),
     )
     for result in results:
         result.ok()

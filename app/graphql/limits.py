@@ -1,6 +1,8 @@
 """The request's limits as a schema extension: the document's cost is computed before any
-resolver runs and refused whole over ``GRAPHQL_MAX_COST``; every response says what it
-cost (``extensions.cost { requested, actual, limit }``)."""
+resolver runs and refused whole over ``GRAPHQL_MAX_COST``; then the key's bucket pays it
+(at least 1 point) or the request is refused with 429 ``RATE_LIMITED`` and nothing runs.
+Every response says what it cost and what is left
+(``extensions.cost { requested, actual, limit, remaining, restoreRate }``)."""
 
 from __future__ import annotations
 
@@ -10,8 +12,10 @@ from typing import Any
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
-from app.core.errors import CostLimitExceeded
+from app.core.errors import CostLimitExceeded, GatewayError, RateLimited
+from app.core.ratelimit import Verdict
 from app.graphql.context import GraphQLContext
 from app.graphql.cost import CostModel
 
@@ -44,6 +48,14 @@ class CostLimiter(SchemaExtension):
             )
             yield
             return
+        verdict = await context.services.rate_limits.spend(
+            context.principal.key_id, max(1, requested)
+        )
+        self.cost.update(remaining=verdict.remaining, restoreRate=verdict.restore_rate)
+        if not verdict.allowed:
+            self._refuse(execution, context, verdict)
+            yield
+            return
         yield
         result = execution.result
         data = getattr(result, "data", None)
@@ -55,6 +67,20 @@ class CostLimiter(SchemaExtension):
             data,
             context.legacy_requests,
         )
+
+    @staticmethod
+    def _refuse(execution: ExecutionContext, context: GraphQLContext, verdict: Verdict) -> None:
+        """Nothing runs: 429 with ``Retry-After`` (or VALIDATION_FAILED for a cost larger
+        than the whole bucket, which no wait can pay)."""
+        try:
+            verdict.raise_if_refused("this key's rate limit cannot pay for this query now")
+        except GatewayError as refusal:
+            execution.result = GraphQLExecutionResult(
+                data=None, errors=[GraphQLError(refusal.message, original_error=refusal)]
+            )
+            if isinstance(refusal, RateLimited) and context.response is not None:
+                context.response.status_code = refusal.http_status
+                context.response.headers.update(refusal.headers)
 
     def get_results(self) -> dict[str, Any]:
         return {"cost": self.cost} if self.cost else {}

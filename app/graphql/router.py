@@ -80,8 +80,6 @@ class GatewayGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
                 request.headers.get("authorization"),
                 address=request.client.host if request.client else None,
             )
-            # 1 point per operation until the cost extension spends the document's cost.
-            (await services.rate_limits.spend(principal.key_id, 1)).raise_if_refused()
             return GraphQLContext(services, principal, request_id)
 
         super().__init__(

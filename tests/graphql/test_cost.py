@@ -114,7 +114,12 @@ async def test_every_response_reports_its_cost(client: GatewayClient, org: Org) 
     query = "{ complaints(first: 10) { edges { node { id phoneNumber { number } } } } }"
     result = await client.graphql(query, key=await org.key())
     result.ok()
-    assert result.body["extensions"]["cost"] == {"requested": 22, "actual": 8, "limit": 2500}
+    cost = result.body["extensions"]["cost"]
+    assert {k: cost[k] for k in ("requested", "actual", "limit")} == {
+        "requested": 22, "actual": 8, "limit": 2500,
+    }  # fmt: skip
+    assert cost["remaining"] == 1_000_000 - 22  # the key's bucket paid the requested cost
+    assert cost["restoreRate"] == 100.0
 
 
 async def test_a_query_over_the_limit_runs_nothing(client: GatewayClient, org: Org) -> None:

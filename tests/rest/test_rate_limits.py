@@ -91,19 +91,38 @@ async def test_a_burst_beyond_the_bucket_is_refused_and_runs_nothing(
     assert other.status == 200
 
 
-async def test_graphql_spends_from_the_same_bucket(limited: Limited, org: Org) -> None:
-    [cid] = await org.add_complaints(1, linked=False)
+async def test_graphql_spends_its_cost_from_the_same_bucket(limited: Limited, org: Org) -> None:
+    await org.add_complaints(1, linked=False)
     key = await org.key()
     client = limited.here.as_key(key)
     assert (await client.rest("GET", "/v1/complaints/counts")).status == 200
-    assert (await client.graphql("{ complaintCounts { new } }")).ok()
+    counted = await client.graphql("{ complaintCounts { new } }")  # costs 1 point
+    assert counted.ok()
+    assert counted.body["extensions"]["cost"] == {
+        "requested": 1, "actual": 1, "limit": 2500, "remaining": 1, "restoreRate": 0.1,
+    }  # fmt: skip
     assert (await client.rest("GET", "/v1/complaints/counts")).status == 200
     with StatementCounter(limited.services.engine) as sql:
-        refused = await client.graphql(TRIAGE, {"id": str(cid)})
+        refused = await client.graphql("{ complaintCounts { new } }")
     assert refused.status == 429
     assert refused.codes == ["RATE_LIMITED"]
     assert refused.headers["retry-after"] == "31"
     assert refused.data is None
+    assert refused.body["extensions"]["cost"]["remaining"] == 0
+    assert sql.by_table() == {"api_keys": 1}
+
+
+async def test_a_query_costing_more_than_the_whole_bucket_never_runs(
+    limited: Limited, org: Org
+) -> None:
+    """The status mutation costs 12 points; a bucket of 3 can never pay it."""
+    [cid] = await org.add_complaints(1, linked=False)
+    client = limited.here.as_key(await org.key())
+    with StatementCounter(limited.services.engine) as sql:
+        refused = await client.graphql(TRIAGE, {"id": str(cid)})
+    assert refused.status == 200
+    assert refused.codes == ["VALIDATION_FAILED"]
+    assert refused.errors[0]["extensions"]["details"] == {"cost": "at most 3 points"}
     assert sql.by_table() == {"api_keys": 1}
     assert (await org.services.complaints.get(org.id, cid)).status is ComplaintStatus.NEW
 
@@ -161,13 +180,14 @@ async def test_failed_authentications_are_throttled_by_address(
 
 
 async def test_the_suite_default_gateway_counts_a_point_per_request(
-    client: GatewayClient, services: Services, org: Org
+    client: GatewayClient, services: Services, settings: Settings, org: Org
 ) -> None:
-    """The suite's own gateway (default-sized bucket) spends one point per request."""
+    """The suite's own gateway spends one point per /v1 request from its bucket."""
     key = await org.key(Scope.COMPLAINTS_READ)
     [stored] = [k for k in await services.auth.list_keys(org.id) if key.startswith(k.prefix)]
     before = (await services.rate_limits.spend(stored.id, 0)).remaining
     assert (await client.rest("GET", "/v1/complaints/counts", key=key)).status == 200
     after = await services.rate_limits.spend(stored.id, 0)
-    assert (before, after.remaining, after.limit) == (1000, 999, 1000)
-    assert after.restore_rate == 50.0
+    size = settings.rate_limit_points
+    assert (before, after.remaining, after.limit) == (size, size - 1, size)
+    assert after.restore_rate == settings.rate_limit_restore_per_second
