@@ -27,6 +27,7 @@ class ErrorCode(StrEnum):
     UPSTREAM_TIMEOUT = "UPSTREAM_TIMEOUT"
     UPSTREAM_BAD_RESPONSE = "UPSTREAM_BAD_RESPONSE"
     UPSTREAM_UNAUTHORIZED = "UPSTREAM_UNAUTHORIZED"
+    UNAVAILABLE = "UNAVAILABLE"
 
 
 HTTP_STATUS: dict[ErrorCode, int] = {
@@ -43,6 +44,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.UPSTREAM_TIMEOUT: 504,
     ErrorCode.UPSTREAM_BAD_RESPONSE: 502,
     ErrorCode.UPSTREAM_UNAUTHORIZED: 502,
+    ErrorCode.UNAVAILABLE: 503,
 }
 
 
@@ -51,6 +53,8 @@ class GatewayError(Exception):
 
     code: ErrorCode = ErrorCode.INTERNAL
     default_message = "internal error"
+    # Seconds after which the same request may succeed (sent as ``Retry-After``), if known.
+    retry_after: int | None = None
 
     def __init__(
         self,
@@ -102,6 +106,18 @@ class Conflict(GatewayError):
 
     code = ErrorCode.CONFLICT
     default_message = "the resource changed concurrently, retry the request"
+
+
+class Unavailable(GatewayError):
+    """The gateway's own database cannot be reached; the same request may succeed after
+    ``retry_after`` seconds."""
+
+    code = ErrorCode.UNAVAILABLE
+    default_message = "the database is unavailable, retry later"
+
+    def __init__(self, message: str | None = None, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class UpstreamError(GatewayError):
