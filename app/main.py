@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.container import Services
 from app.core.errors import ErrorCode, GatewayError
 from app.core.migrate import is_up_to_date
-from app.graphql.errors import error_body
+from app.graphql.errors import camel, error_body
 from app.graphql.router import GatewayGraphQLRouter
 from app.graphql.schema import build_schema
 from app.request_id import RequestIdMiddleware, request_id_of
@@ -30,6 +30,25 @@ GRAPHQL_PATH = "/graphql"
 
 def _is_graphql(request: Request) -> bool:
     return request.url.path.rstrip("/") == GRAPHQL_PATH
+
+
+def _graphql_error(
+    request: Request,
+    code: ErrorCode,
+    message: str,
+    *,
+    status_code: int,
+    details: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """A whole GraphQL response holding one request-level error."""
+    request_id = request_id_of(request)
+    extensions = {"details": {camel(k): v for k, v in details.items()}} if details else {}
+    return JSONResponse(
+        error_body(code, message, request_id, **extensions),
+        status_code=status_code,
+        headers={"X-Request-Id": request_id, **(headers or {})},
+    )
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -62,12 +81,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     @app.exception_handler(GatewayError)
     async def gateway_error(request: Request, exc: GatewayError) -> Response:
         if _is_graphql(request):
-            headers = {"X-Request-Id": request_id_of(request)}
+            headers = {}
             if exc.code is ErrorCode.UNAUTHORIZED:
                 headers["WWW-Authenticate"] = "Bearer"
-            return JSONResponse(
-                error_body(exc.code, exc.message, request_id_of(request)),
+            return _graphql_error(
+                request,
+                exc.code,
+                exc.message,
                 status_code=exc.http_status,
+                details=exc.details,
                 headers=headers,
             )
         return fail_with(request, exc)
@@ -90,11 +112,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         request_id = request_id_of(request)
         logger.error("unhandled error (request %s)", request_id, exc_info=exc)
         if _is_graphql(request):
-            return JSONResponse(
-                error_body(ErrorCode.INTERNAL, "internal error", request_id),
-                status_code=500,
-                headers={"X-Request-Id": request_id},
-            )
+            return _graphql_error(request, ErrorCode.INTERNAL, "internal error", status_code=500)
         return fail(request, ErrorCode.INTERNAL, "internal error")
 
     @app.get("/healthz", include_in_schema=False)
