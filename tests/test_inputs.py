@@ -9,9 +9,13 @@ from typing import Any
 import httpx
 import pytest
 
+from app.container import Services
 from app.core.inputs import MAX_JSON_DEPTH, MalformedInput, decode_json
+from app.core.timestamps import EARLIEST, LATEST, format_rfc3339
+from app.devtools.simulator import SimulatorServer
 from tests.fixtures.client import GatewayClient
 from tests.fixtures.factories import Org
+from tests.fixtures.legacy import link
 
 VIEWER = "{ viewer { keyPrefix } }"
 UPDATE = """
@@ -220,6 +224,100 @@ async def test_text_that_merely_looks_escaped_is_kept(client: GatewayClient, org
     result = await client.graphql(literal, key=key)
     data = result.ok()["updateComplaintStatus"]["complaint"]
     assert data["resolutionNote"] == "raw \\u0000 text"
+
+
+TIMELINE = (
+    "query($s: DateTime!, $e: DateTime!) { complaintTimeline(start: $s, end: $e) { totalCount } }"
+)
+SUMMARY = (
+    "query($s: DateTime!, $e: DateTime!, $z: String!) "
+    "{ complaintSummary(start: $s, end: $e, timeZone: $z) { total daily { day } } }"
+)
+RANGE = f"must be between {format_rfc3339(EARLIEST)} and {format_rfc3339(LATEST)}"
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "field"),
+    [
+        ("0001-01-01T00:00:00Z", "0001-01-02T00:00:00Z", "start"),
+        ("0001-01-01T00:00:00+01:00", "0001-01-03T00:00:00Z", "start"),  # before year 1 in UTC
+        ("9999-12-29T00:00:00Z", "9999-12-31T00:00:00Z", "end"),
+        ("9999-12-29T00:00:00Z", "9999-12-31T23:00:00-05:00", "end"),  # after 9999 in UTC
+        ("9999-12-31T00:00:00Z", "9999-12-31T12:00:00Z", "start"),
+    ],
+)
+async def test_timestamps_outside_the_range_name_the_argument(
+    client: GatewayClient, org: Org, services: Services, start: str, end: str, field: str
+) -> None:
+    key = await org.key()
+    for query, variables in [
+        (TIMELINE, {"s": start, "e": end}),
+        (SUMMARY, {"s": start, "e": end, "z": "Pacific/Kiritimati"}),
+    ]:
+        result = await client.graphql(query, variables, key=key)
+        assert result.status == 200
+        assert result.codes == ["VALIDATION_FAILED"], result.body
+        assert result.errors[0]["extensions"]["details"] == {field: RANGE}
+    await assert_still_serving(client, key)
+
+
+async def test_the_range_ends_are_served_in_any_zone(
+    client: GatewayClient, org: Org, simulator: SimulatorServer, services: Services
+) -> None:
+    """Both ends of the range work with a legacy list in a zone ahead of UTC and a summary in
+    the zones furthest ahead and behind (their local days and the legacy end day exist)."""
+    await link(services, org, simulator, timeline_list_ids=["11"],
+               list_timezones={"11": "Asia/Tokyo"})  # fmt: skip
+    key = await org.key()
+    first, last = format_rfc3339(EARLIEST), format_rfc3339(LATEST)
+    for start, end in [(first, "0001-01-03T00:00:00Z"), ("9999-12-29T00:00:00Z", last)]:
+        timeline = await client.graphql(TIMELINE, {"s": start, "e": end}, key=key)
+        assert timeline.ok()["complaintTimeline"]["totalCount"] == 0
+        for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):
+            variables = {"s": start, "e": end, "z": zone}
+            summary = await client.graphql(SUMMARY, variables, key=key)
+            assert summary.ok()["complaintSummary"]["total"] == 0
+
+
+RELATED = """
+query($id: ID!, $s: DateTime) {
+  complaint(id: $id) { relatedLegacyComplaints(start: $s) { listId } }
+}
+"""
+FILTERED = "query($a: DateTime) { complaints(filter: { createdAfter: $a }) { totalCount } }"
+
+
+async def test_every_timestamp_argument_has_the_range(client: GatewayClient, org: Org) -> None:
+    key = await org.key()
+    [cid] = await org.add_complaints(1)
+    related = await client.graphql(RELATED, {"id": str(cid), "s": "0001-01-01T00:00:00Z"}, key=key)
+    error = related.error_at("complaint", "relatedLegacyComplaints")
+    assert error["extensions"]["code"] == "VALIDATION_FAILED"
+    assert error["extensions"]["details"] == {"start": RANGE}
+    filtered = await client.graphql(FILTERED, {"a": "9999-12-31T00:00:00Z"}, key=key)
+    assert filtered.codes == ["VALIDATION_FAILED"]
+    assert filtered.errors[0]["extensions"]["details"] == {"createdAfter": RANGE}
+
+
+@pytest.mark.parametrize(
+    "zone", ["America", "America/", "Etc", "A" * 256, "Europe/" + "x" * 300, "", "UTC\x00"]
+)
+async def test_zone_names_that_are_not_zones_are_validation_failed(
+    client: GatewayClient, org: Org, zone: str
+) -> None:
+    key = await org.key()
+    variables = {"s": "2026-01-01T00:00:00Z", "e": "2026-01-02T00:00:00Z", "z": zone}
+    if "\x00" in zone:  # refused with the request's other text, before the resolver runs
+        body = json.dumps({"query": SUMMARY, "variables": variables})
+        graphql_error(await post_graphql(client, key, body), 422, "VALIDATION_FAILED")
+    else:
+        result = await client.graphql(SUMMARY, variables, key=key)
+        assert result.status == 200
+        assert result.codes == ["VALIDATION_FAILED"], result.body
+        assert result.errors[0]["extensions"]["details"] == {
+            "timeZone": "must be an IANA time zone"
+        }
+    await assert_still_serving(client, key)
 
 
 @pytest.mark.parametrize(
