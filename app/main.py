@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Scope
 
 from app.container import Services
 from app.core.errors import ErrorCode, GatewayError
@@ -18,6 +19,7 @@ from app.graphql.errors import camel, error_body
 from app.graphql.router import GatewayGraphQLRouter
 from app.graphql.schema import build_schema
 from app.request_id import RequestIdMiddleware, request_id_of
+from app.request_limits import RequestLimitsMiddleware
 from app.rest import complaints as rest_complaints
 from app.rest.envelope import fail, fail_with
 from app.rest.validation import details_of
@@ -51,6 +53,18 @@ def _graphql_error(
     )
 
 
+def _limit_response(scope: Scope, status_code: int, message: str) -> ASGIApp:
+    """413/414 of ``RequestLimitsMiddleware``: GraphQL-shaped on /graphql, the envelope
+    elsewhere; the connection is closed, since the rest of the body is never read."""
+    request = Request(scope)
+    headers = {"Connection": "close"}
+    if _is_graphql(request):
+        return _graphql_error(
+            request, ErrorCode.BAD_REQUEST, message, status_code=status_code, headers=headers
+        )
+    return fail(request, ErrorCode.BAD_REQUEST, message, status_code=status_code, headers=headers)
+
+
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
     """Build the app; tests pass their own ``services`` to share one engine across requests."""
     settings = settings or (services.settings if services else get_settings())
@@ -76,6 +90,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         lifespan=lifespan,
     )
     app.state.services = services
+    # The request id is outermost, so even a refused body's answer carries one.
+    app.add_middleware(
+        RequestLimitsMiddleware,
+        max_body_bytes=settings.max_request_bytes,
+        max_query_string_bytes=settings.max_query_string_bytes,
+        reject=_limit_response,
+    )
     app.add_middleware(RequestIdMiddleware)
 
     @app.exception_handler(GatewayError)
