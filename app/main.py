@@ -9,11 +9,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Scope
 
 from app.container import Services
-from app.core.errors import ErrorCode, GatewayError
+from app.core.db import database_health
+from app.core.errors import ErrorCode, GatewayError, Unavailable
 from app.core.migrate import is_up_to_date
 from app.graphql.errors import camel, error_body
 from app.graphql.router import GatewayGraphQLRouter
@@ -98,6 +100,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         reject=_limit_response,
     )
     app.add_middleware(RequestIdMiddleware)
+    database = database_health(services.engine)
 
     @app.exception_handler(GatewayError)
     async def gateway_error(request: Request, exc: GatewayError) -> Response:
@@ -105,6 +108,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             headers = {}
             if exc.code is ErrorCode.UNAUTHORIZED:
                 headers["WWW-Authenticate"] = "Bearer"
+            if exc.retry_after is not None:
+                headers["Retry-After"] = str(exc.retry_after)
             return _graphql_error(
                 request,
                 exc.code,
@@ -114,6 +119,17 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                 headers=headers,
             )
         return fail_with(request, exc)
+
+    # Registered by class (not as the catch-all), so an outage is answered here and not
+    # re-raised to the server's log as a traceback per request.
+    @app.exception_handler(SQLAlchemyError)
+    @app.exception_handler(OSError)
+    async def database_error(request: Request, exc: Exception) -> Response:
+        if database.observe(exc):
+            return await gateway_error(
+                request, Unavailable(retry_after=settings.database_retry_after)
+            )
+        return await unexpected(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -17,11 +17,12 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from app.container import Services
-from app.core.errors import ErrorCode
+from app.core.db import database_health
+from app.core.errors import ErrorCode, Unavailable
 from app.core.inputs import MalformedInput, decode_json, require_text
 from app.core.timestamps import format_rfc3339
 from app.graphql.context import GraphQLContext
-from app.graphql.errors import error_body, format_error
+from app.graphql.errors import error_body, format_error, outage_of
 from app.graphql.inputs import check_string_literals
 from app.graphql.schema import GatewaySchema
 from app.request_id import request_id_of
@@ -75,6 +76,7 @@ def _wants_ide(request: Request) -> bool:
 class GatewayGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
     def __init__(self, schema: GatewaySchema, services: Services) -> None:
         self.services = services
+        self.database = database_health(services.engine)
 
         async def context_getter(request: Request) -> GraphQLContext:
             request_id = request_id_of(request)
@@ -148,6 +150,11 @@ class GatewayGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
         request_id = request_id_of(request)
         response: GraphQLHTTPResponse = {"data": result.data}
         errors = [*(result.errors or ()), *getattr(request.state, "extra_errors", ())]
+        for error in errors:
+            outage = outage_of(error)
+            if outage is not None and self.database.observe(outage):
+                # No partial answer while the database is away: the request is to be retried.
+                raise Unavailable(retry_after=self.services.settings.database_retry_after)
         if errors:
             response["errors"] = [format_error(error, request_id) for error in errors]
         if result.extensions:

@@ -41,5 +41,7 @@ def fail(
 
 
 def fail_with(request: Request, exc: GatewayError) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if exc.code is ErrorCode.UNAUTHORIZED else None
+    headers = {"WWW-Authenticate": "Bearer"} if exc.code is ErrorCode.UNAUTHORIZED else {}
+    if exc.retry_after is not None:
+        headers["Retry-After"] = str(exc.retry_after)
     return fail(request, exc.code, exc.message, details=exc.details, headers=headers)
