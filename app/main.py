@@ -9,15 +9,19 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Scope
 
 from app.container import Services
-from app.core.errors import ErrorCode, GatewayError
+from app.core.db import database_health
+from app.core.errors import ErrorCode, GatewayError, Unavailable
 from app.core.migrate import is_up_to_date
-from app.graphql.errors import error_body
+from app.graphql.errors import camel, error_body
 from app.graphql.router import GatewayGraphQLRouter
 from app.graphql.schema import build_schema
 from app.request_id import RequestIdMiddleware, request_id_of
+from app.request_limits import RequestLimitsMiddleware
 from app.rest import complaints as rest_complaints
 from app.rest.envelope import fail, fail_with
 from app.rest.validation import details_of
@@ -30,6 +34,37 @@ GRAPHQL_PATH = "/graphql"
 
 def _is_graphql(request: Request) -> bool:
     return request.url.path.rstrip("/") == GRAPHQL_PATH
+
+
+def _graphql_error(
+    request: Request,
+    code: ErrorCode,
+    message: str,
+    *,
+    status_code: int,
+    details: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """A whole GraphQL response holding one request-level error."""
+    request_id = request_id_of(request)
+    extensions = {"details": {camel(k): v for k, v in details.items()}} if details else {}
+    return JSONResponse(
+        error_body(code, message, request_id, **extensions),
+        status_code=status_code,
+        headers={"X-Request-Id": request_id, **(headers or {})},
+    )
+
+
+def _limit_response(scope: Scope, status_code: int, message: str) -> ASGIApp:
+    """413/414 of ``RequestLimitsMiddleware``: GraphQL-shaped on /graphql, the envelope
+    elsewhere; the connection is closed, since the rest of the body is never read."""
+    request = Request(scope)
+    headers = {"Connection": "close"}
+    if _is_graphql(request):
+        return _graphql_error(
+            request, ErrorCode.BAD_REQUEST, message, status_code=status_code, headers=headers
+        )
+    return fail(request, ErrorCode.BAD_REQUEST, message, status_code=status_code, headers=headers)
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -57,20 +92,42 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         lifespan=lifespan,
     )
     app.state.services = services
+    # The request id is outermost, so even a refused body's answer carries one.
+    app.add_middleware(
+        RequestLimitsMiddleware,
+        max_body_bytes=settings.max_request_bytes,
+        max_query_string_bytes=settings.max_query_string_bytes,
+        reject=_limit_response,
+    )
     app.add_middleware(RequestIdMiddleware)
+    database = database_health(services.engine)
 
     @app.exception_handler(GatewayError)
     async def gateway_error(request: Request, exc: GatewayError) -> Response:
         if _is_graphql(request):
-            headers = {"X-Request-Id": request_id_of(request), **exc.headers}
+            headers = dict(exc.headers)
             if exc.code is ErrorCode.UNAUTHORIZED:
                 headers["WWW-Authenticate"] = "Bearer"
-            return JSONResponse(
-                error_body(exc.code, exc.message, request_id_of(request)),
+            return _graphql_error(
+                request,
+                exc.code,
+                exc.message,
                 status_code=exc.http_status,
+                details=exc.details,
                 headers=headers,
             )
         return fail_with(request, exc)
+
+    # Registered by class (not as the catch-all), so an outage is answered here and not
+    # re-raised to the server's log as a traceback per request.
+    @app.exception_handler(SQLAlchemyError)
+    @app.exception_handler(OSError)
+    async def database_error(request: Request, exc: Exception) -> Response:
+        if database.observe(exc):
+            return await gateway_error(
+                request, Unavailable(retry_after=settings.database_retry_after)
+            )
+        return await unexpected(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -90,11 +147,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         request_id = request_id_of(request)
         logger.error("unhandled error (request %s)", request_id, exc_info=exc)
         if _is_graphql(request):
-            return JSONResponse(
-                error_body(ErrorCode.INTERNAL, "internal error", request_id),
-                status_code=500,
-                headers={"X-Request-Id": request_id},
-            )
+            return _graphql_error(request, ErrorCode.INTERNAL, "internal error", status_code=500)
         return fail(request, ErrorCode.INTERNAL, "internal error")
 
     @app.get("/healthz", include_in_schema=False)

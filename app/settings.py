@@ -105,6 +105,35 @@ class Settings(BaseSettings):
     )
     log_level: str = "INFO"
     complaint_resolved_window_days: int = Field(default=30, ge=1, le=3650)
+    # Hard limits on what one request may carry, and how database outages are answered.
+    max_request_bytes: int = Field(
+        default=1_000_000,
+        ge=1_000,
+        le=1_000_000_000,
+        description="Largest request body; a larger one is refused with 413 (BAD_REQUEST) "
+        "before it is read whole, whether it declares a Content-Length or is chunked.",
+    )
+    max_query_string_bytes: int = Field(
+        default=16_384,
+        ge=256,
+        le=1_000_000,
+        description="Longest query string (a GraphQL GET carries its document there); a "
+        "longer one is refused with 414 (BAD_REQUEST).",
+    )
+    database_connect_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        le=300,
+        description="Seconds to open one PostgreSQL connection before the database counts as "
+        "unreachable.",
+    )
+    database_retry_after: int = Field(
+        default=5,
+        ge=1,
+        le=3600,
+        description="Retry-After (seconds) of the 503 UNAVAILABLE answered while the database "
+        "cannot be reached.",
+    )
 
     # Rate limits, shared state across replicas (Redis), bounded legacy caching.
     rate_limit_points: int = Field(

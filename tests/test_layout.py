@@ -24,7 +24,7 @@ APP = ROOT / "app"
 
 DOMAIN = {"auth", "native", "legacy"}
 FRAMEWORKS = {"strawberry", "fastapi", "starlette", "typer", "cross_web"}
-FRAMEWORK_HOMES = {"graphql", "rest", "cli", "main", "devtools", "request_id"}
+FRAMEWORK_HOMES = {"graphql", "rest", "cli", "main", "devtools", "request_id", "request_limits"}
 CONTAINER_USERS = {"graphql", "rest", "cli", "main", "devtools"}
 
 

@@ -1,21 +1,29 @@
-"""The SQL engine: SQLite file by default, PostgreSQL (asyncpg) by URL, same code for both."""
+"""The SQL engine: SQLite file by default, PostgreSQL (asyncpg) by URL, same code for both;
+and how the gateway tells an unreachable database from a bug."""
 
 from __future__ import annotations
 
+import logging
+import time
+import weakref
 from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy import Enum as SAEnum
-from sqlalchemy.engine import Dialect
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
 from app.settings import Settings
+
+logger = logging.getLogger("app.db")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -61,6 +69,8 @@ def create_engine(settings: Settings) -> AsyncEngine:
     else:
         kwargs["pool_size"] = settings.database_pool_size
         kwargs["max_overflow"] = settings.database_pool_size
+        if url.get_driver_name() == "asyncpg":
+            kwargs["connect_args"] = {"timeout": settings.database_connect_timeout}
     engine = create_async_engine(url, **kwargs)
     if url.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
@@ -75,6 +85,94 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> N
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+# PostgreSQL's SQLSTATEs that say the server cannot serve at all: class 08 (connection
+# exception), shutting down or starting up (57P01..57P03), no connection slot left (53300).
+_UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03", "53300"})
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` says the database cannot be reached, rather than that a statement
+    failed: the pool timed out, the connection died, the server refused or is restarting,
+    the driver could not open a connection (an OSError raised through SQLAlchemy), or SQLite
+    could not open its file."""
+    if isinstance(error, sa_exc.TimeoutError):
+        return True
+    if isinstance(error, sa_exc.DBAPIError):
+        state = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+        if error.connection_invalidated:
+            return True
+        if isinstance(state, str) and (state.startswith("08") or state in _UNAVAILABLE_STATES):
+            return True
+        # Raised with no statement: while connecting (SQLite: "unable to open database file").
+        return isinstance(error, sa_exc.OperationalError) and error.statement is None
+    return isinstance(error, OSError) and _raised_through_sqlalchemy(error.__traceback__)
+
+
+def _raised_through_sqlalchemy(tb: TracebackType | None) -> bool:
+    while tb is not None:
+        if str(tb.tb_frame.f_globals.get("__name__", "")).startswith("sqlalchemy."):
+            return True
+        tb = tb.tb_next
+    return False
+
+
+class DatabaseHealth:
+    """Whether an engine's database answers, told from what happens to it.
+
+    ``observe`` is given each failure: when it is an outage (``is_unavailable``) the first one
+    is logged, as one line without a traceback, and the rest are not. The next connection
+    checked out of the pool (pre-pinged, so it works) ends the outage, logged once as well.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._down_since: float | None = None
+        event.listen(engine.sync_engine, "checkout", self._checked_out)
+
+    @property
+    def down(self) -> bool:
+        return self._down_since is not None
+
+    def observe(self, error: BaseException) -> bool:
+        """Whether ``error`` is an outage; the first of an outage is logged."""
+        if not is_unavailable(error):
+            return False
+        if self._down_since is None:
+            self._down_since = time.monotonic()
+            logger.error(
+                "database unavailable (%s): answering 503 UNAVAILABLE until it is back",
+                describe_outage(error),
+            )
+        return True
+
+    def _checked_out(self, *_args: object) -> None:
+        if self._down_since is not None:
+            lasted = time.monotonic() - self._down_since
+            self._down_since = None
+            logger.info("database available again after %.1f s", lasted)
+
+
+def describe_outage(error: BaseException) -> str:
+    """The kind of failure, without the statement or its parameters (they may hold secrets)."""
+    if isinstance(error, sa_exc.DBAPIError):
+        orig = error.orig
+        state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+        return f"{type(orig).__name__}" + (f" {state}" if state else "")
+    if isinstance(error, OSError):
+        return f"{type(error).__name__}: {error}"
+    return type(error).__name__
+
+
+_HEALTH: weakref.WeakKeyDictionary[Engine, DatabaseHealth] = weakref.WeakKeyDictionary()
+
+
+def database_health(engine: AsyncEngine) -> DatabaseHealth:
+    """The one ``DatabaseHealth`` of ``engine``, however many apps share the engine."""
+    health = _HEALTH.get(engine.sync_engine)
+    if health is None:
+        health = _HEALTH[engine.sync_engine] = DatabaseHealth(engine)
+    return health
 
 
 NAMING_CONVENTION = {

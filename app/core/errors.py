@@ -30,6 +30,7 @@ class ErrorCode(StrEnum):
     UPSTREAM_BUDGET_EXCEEDED = "UPSTREAM_BUDGET_EXCEEDED"
     COST_LIMIT_EXCEEDED = "COST_LIMIT_EXCEEDED"
     TIMEOUT = "TIMEOUT"
+    UNAVAILABLE = "UNAVAILABLE"
 
 
 HTTP_STATUS: dict[ErrorCode, int] = {
@@ -49,6 +50,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.UPSTREAM_BUDGET_EXCEEDED: 400,
     ErrorCode.COST_LIMIT_EXCEEDED: 400,
     ErrorCode.TIMEOUT: 504,
+    ErrorCode.UNAVAILABLE: 503,
 }
 
 
@@ -57,6 +59,8 @@ class GatewayError(Exception):
 
     code: ErrorCode = ErrorCode.INTERNAL
     default_message = "internal error"
+    # Seconds after which the same request may succeed (sent as ``Retry-After``), if known.
+    retry_after: int | None = None
 
     def __init__(
         self,
@@ -76,8 +80,8 @@ class GatewayError(Exception):
 
     @property
     def headers(self) -> dict[str, str]:
-        """HTTP headers the answer to this error carries (e.g. ``Retry-After``)."""
-        return {}
+        """HTTP headers the answer to this error carries: ``Retry-After`` when known."""
+        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
 
 
 class Unauthorized(GatewayError):
@@ -123,12 +127,20 @@ class RateLimited(GatewayError):
     default_message = "rate limit exceeded"
 
     def __init__(self, retry_after_seconds: int, message: str | None = None) -> None:
-        self.retry_after_seconds = max(1, retry_after_seconds)
+        self.retry_after_seconds = self.retry_after = max(1, retry_after_seconds)
         super().__init__(message, extensions={"retryAfter": self.retry_after_seconds})
 
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Retry-After": str(self.retry_after_seconds)}
+
+class Unavailable(GatewayError):
+    """The gateway's own database cannot be reached; the same request may succeed after
+    ``retry_after`` seconds."""
+
+    code = ErrorCode.UNAVAILABLE
+    default_message = "the database is unavailable, retry later"
+
+    def __init__(self, message: str | None = None, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class UpstreamError(GatewayError):

@@ -1,15 +1,24 @@
-"""RFC 3339 timestamps as both APIs write and read them."""
+"""RFC 3339 timestamps as both APIs write and read them, and the instants the gateway can
+represent."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+
+from app.core.errors import ValidationFailed
+
+# Python's calendar ends at years 1 and 9999; a day of margin on each side leaves room for
+# any zone's local day and for the legacy API's exclusive end day of an instant.
+EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+LATEST = datetime(9999, 12, 30, tzinfo=UTC)
 
 
 def format_rfc3339(value: datetime, *, microseconds: bool = False) -> str:
     """UTC with a ``Z``; sub-second digits only when there are any, or always (fixed width,
     as in native cursors) with ``microseconds``."""
     value = value.astimezone(UTC)
-    text = value.strftime("%Y-%m-%dT%H:%M:%S")
+    # Not strftime: its %Y leaves years before 1000 unpadded on some platforms ("1-01-02").
+    text = f"{value.year:04d}-{value:%m-%dT%H:%M:%S}"
     if microseconds or value.microsecond:
         text += f".{value.microsecond:06d}"
     return text + "Z"
@@ -25,4 +34,22 @@ def parse_rfc3339(value: str) -> datetime:
         ) from None
     if parsed.tzinfo is None:
         raise ValueError(f"invalid timestamp {value!r}: a time zone offset or Z is required")
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        # Before year 1 or after 9999 in UTC: the calendar's own end stands for it, which
+        # require_representable refuses under the argument's name.
+        return (datetime.min if parsed.year == 1 else datetime.max).replace(tzinfo=UTC)
+
+
+def require_representable(value: datetime, field: str) -> datetime:
+    """``value`` when it lies in [EARLIEST, LATEST]; VALIDATION_FAILED on ``field`` otherwise."""
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    if not EARLIEST <= aware <= LATEST:
+        raise ValidationFailed(
+            "timestamp out of range",
+            details={
+                field: f"must be between {format_rfc3339(EARLIEST)} and {format_rfc3339(LATEST)}"
+            },
+        )
+    return value

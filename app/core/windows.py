@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from typing import TypeVar
 
 from app.core.errors import ValidationFailed
+from app.core.timestamps import require_representable
 
 Point = TypeVar("Point", date, datetime)
 
@@ -17,8 +18,13 @@ def validate_order(
     message: str = "invalid window",
     problem: str = "must be later than start",
     field: str = "end",
+    start_field: str = "start",
 ) -> None:
-    """A window, bounded or open on either side, must not be empty."""
+    """A window, bounded or open on either side, must not be empty, and its instants must be
+    ones the gateway can represent (``field`` names the end, ``start_field`` the start)."""
+    for name, point in ((start_field, start), (field, end)):
+        if isinstance(point, datetime):
+            require_representable(point, name)
     if start is not None and end is not None and start >= end:
         raise ValidationFailed(message, details={field: problem})
 

@@ -6,19 +6,24 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from cross_web import AsyncHTTPRequestAdapter
 from cross_web import HTTPException as StrawberryHTTPException
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from strawberry.fastapi import GraphQLRouter
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.types import QueryParams
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from app.container import Services
-from app.core.errors import ErrorCode
+from app.core.db import database_health
+from app.core.errors import ErrorCode, Unavailable
+from app.core.inputs import MalformedInput, decode_json, require_text
 from app.core.timestamps import format_rfc3339
 from app.graphql.context import GraphQLContext
-from app.graphql.errors import error_body, format_error
+from app.graphql.errors import error_body, format_error, outage_of
+from app.graphql.inputs import check_string_literals
 from app.graphql.schema import GatewaySchema
 from app.request_id import request_id_of
 
@@ -71,6 +76,7 @@ def _wants_ide(request: Request) -> bool:
 class GatewayGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
     def __init__(self, schema: GatewaySchema, services: Services) -> None:
         self.services = services
+        self.database = database_health(services.engine)
 
         async def context_getter(request: Request) -> GraphQLContext:
             request_id = request_id_of(request)
@@ -100,12 +106,58 @@ class GatewayGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
                 error_body(code, exc.reason, request_id_of(request)), status_code=exc.status_code
             )
 
+    def parse_json(self, data: str | bytes) -> Any:
+        """A POST body: a JSON object that ``app.core.inputs`` accepts (a JSON array is left
+        to Strawberry, which refuses batches)."""
+        value = self._decode(data, "the request body")
+        if isinstance(value, list):
+            return value
+        if not isinstance(value, dict):
+            raise StrawberryHTTPException(400, "the request body must be a JSON object")
+        if not isinstance(value.get("operationName"), str | None):
+            raise StrawberryHTTPException(400, "`operationName` must be a string or null")
+        return value
+
+    def parse_query_params(self, params: QueryParams) -> dict[str, Any]:
+        """A GET: ``query`` and ``operationName`` are text, ``variables`` and ``extensions``
+        JSON that ``app.core.inputs`` accepts."""
+        parsed: dict[str, Any] = dict(params)
+        for name in ("query", "operationName"):
+            if isinstance(parsed.get(name), str):
+                require_text(parsed[name], name)
+        for name in ("variables", "extensions"):
+            if parsed.get(name):
+                parsed[name] = self._decode(parsed[name], f"`{name}`")
+        return parsed
+
+    def _decode(self, data: str | bytes, what: str) -> object:
+        try:
+            return decode_json(data)
+        except MalformedInput as exc:
+            raise StrawberryHTTPException(400, f"{what} {exc}") from None
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """Strawberry's parsing, then the text rule for the document's string literals."""
+        parsed = await super().parse_http_body(request)
+        max_tokens = self.services.settings.graphql_max_tokens
+        for item in parsed if isinstance(parsed, list) else [parsed]:
+            if item.query:
+                check_string_literals(item.query, max_tokens)
+        return parsed
+
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
         request_id = request_id_of(request)
         response: GraphQLHTTPResponse = {"data": result.data}
         errors = [*(result.errors or ()), *getattr(request.state, "extra_errors", ())]
+        for error in errors:
+            outage = outage_of(error)
+            if outage is not None and self.database.observe(outage):
+                # No partial answer while the database is away: the request is to be retried.
+                raise Unavailable(retry_after=self.services.settings.database_retry_after)
         if errors:
             response["errors"] = [format_error(error, request_id) for error in errors]
         if result.extensions:

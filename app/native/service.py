@@ -94,19 +94,20 @@ def validate_filter(flt: ComplaintFilter) -> None:
         raise ValidationFailed(
             "invalid filter", details={"reporter_number": "must be an E.164 number"}
         )
-    validate_order(
-        flt.created_after,
-        flt.created_before,
-        message="invalid filter",
-        problem="must be later than created_after",
-        field="created_before",
-    )
     for name in ("created_after", "created_before"):
         value = getattr(flt, name)
         if value is not None and value.tzinfo is None:
             raise ValidationFailed(
                 "invalid filter", details={name: "must include a time zone offset"}
             )
+    validate_order(
+        flt.created_after,
+        flt.created_before,
+        message="invalid filter",
+        problem="must be later than created_after",
+        field="created_before",
+        start_field="created_after",
+    )
 
 
 def plan_status_change(

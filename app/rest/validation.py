@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Iterable, Mapping
 from enum import Enum
 from typing import Annotated, Any, TypeVar
@@ -13,6 +12,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, fi
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from app.core.errors import ValidationFailed
+from app.core.inputs import MalformedInput, decode_json
 from app.native.models import ComplaintCategory, ComplaintStatus
 from app.native.service import KEEP_NOTE, Keep
 
@@ -105,9 +105,9 @@ class StatusChange(BaseModel):
         """Parsed in the route, after authentication: FastAPI would parse a body before the
         key is checked, and the platform answers 401 and 403 before anything else."""
         try:
-            data = json.loads(body or b"null")
-        except (ValueError, UnicodeDecodeError):
-            raise ValidationFailed("validation failed", details={"body": "must be JSON"}) from None
+            data = decode_json(body or b"null")
+        except MalformedInput as exc:
+            raise ValidationFailed("validation failed", details={"body": str(exc)}) from None
         if not isinstance(data, dict):
             raise ValidationFailed("validation failed", details={"body": "must be a JSON object"})
         try:
