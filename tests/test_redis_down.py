@@ -28,7 +28,12 @@ async def stranded(
 ) -> AsyncIterator[tuple[GatewayClient, Services]]:
     own = Services.create(
         settings.model_copy(
-            update={"redis_url": dead_redis_url, "legacy_cache_ttl": 60.0, "rate_limit_points": 23}
+            update={
+                "redis_url": dead_redis_url,
+                "legacy_cache_ttl": 60.0,
+                "rate_limit_points": 23,
+                "rate_limit_restore_per_second": 0.01,  # no point comes back mid-test
+            }
         )
     )
     transport = httpx.ASGITransport(app=create_app(services=own), raise_app_exceptions=False)
