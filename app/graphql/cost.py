@@ -13,8 +13,9 @@ directives carry the numbers in the SDL):
 - the legacy site is costed in the pages it may need, ``LEGACY_PAGE_POINTS`` each: a
   report's ``complaintTotal`` one page, a window of ``first`` rows the pages it may
   overlap; a whole-list read (the timeline, the summary, ``relatedLegacyComplaints``)
-  ``ASSUMED_LISTS`` lists x ``ASSUMED_PAGES_PER_LIST`` pages for each distinct window of
-  the document, windows that overlap counting once (one read of their union). Report
+  ``ASSUMED_LISTS`` lists x ``ASSUMED_PAGES_PER_LIST`` pages for each read: the windows of
+  the document merge into their union (overlapping windows count once), and each range of
+  the union is one read per TIMELINE_MAX_DAYS it spans. Report
   pages under a list of parents count for at most ``ASSUMED_LISTS`` reports: pages are
   shared by every field that asks for the same list.
 
@@ -160,8 +161,13 @@ class Tally:
     report_pages: int = 0
     windows: list[tuple[datetime, datetime]] = dataclasses.field(default_factory=list)
 
-    def legacy_pages(self) -> int:
-        reads = len(union_of(self.windows))
+    def legacy_pages(self, max_days: int) -> int:
+        """Report pages, plus the whole-list reads: each range of the union of the windows
+        counts as one read per ``max_days`` it spans (a read of a wider union costs more)."""
+        span = timedelta(days=max_days)
+        reads = sum(
+            max(1, math.ceil((end - start) / span)) for start, end in union_of(self.windows)
+        )
         return self.report_pages + reads * ASSUMED_LISTS * ASSUMED_PAGES_PER_LIST
 
 
@@ -192,7 +198,7 @@ class CostModel:
         points = walk.selection(operation.selection_set, root, None, 1, tally)
         if operation.operation.value == "mutation":
             points += MUTATION_POINTS
-        return points + tally.legacy_pages() * LEGACY_PAGE_POINTS
+        return points + tally.legacy_pages(self.max_days) * LEGACY_PAGE_POINTS
 
     def actual(
         self,

@@ -65,6 +65,12 @@ CASES: list[tuple[str, str, dict[str, Any], int]] = [
      f"{{ complaints(first: 2) {{ edges {{ node {{ a: relatedLegacyComplaints({WINDOW}) "
      f"{{ email }} b: relatedLegacyComplaints({APART}) {{ email }} }} }} }} }}",
      {}, 2 + 2 * (1 + 10 + 10) + 2 * WHOLE_LIST_READ),
+    ("a union wider than TIMELINE_MAX_DAYS counts a read per 92 days it spans",
+     "{ complaints(first: 1) { edges { node { "
+     'a: relatedLegacyComplaints(start: "2026-06-01T00:00:00Z", end: "2026-08-20T00:00:00Z") '
+     "{ email } "
+     'b: relatedLegacyComplaints(start: "2026-08-01T00:00:00Z", end: "2026-10-20T00:00:00Z") '
+     "{ email } } } } }", {}, 2 + 1 * (1 + 10 + 10) + 2 * WHOLE_LIST_READ),
     ("report pages under many parents count for at most the assumed lists",
      "{ complaints(first: 100) { edges { node { campaign { legacyComplaintReport "
      "{ complaintTotal } } } } } }", {}, 2 + 100 * 3 + 4 * 10),
