@@ -515,8 +515,11 @@ async def test_the_row_budget_counts_rows_held_and_refuses_past_it() -> None:
     await reader.page(QUERY, 0)
     await reader.page(QUERY, 500)
     assert reader.budget.rows == 1000  # exactly at the bound is allowed
-    with pytest.raises(BudgetExceeded, match="1000 legacy rows"):
+    with pytest.raises(BudgetExceeded, match="1000 legacy rows") as refused:
         await reader.page(QUERY, 1000)
+    assert refused.value.extensions["upstream"] == {
+        "source": "legacy", "listId": "12", "budget": "rows", "limit": 1000,
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize(("total", "pages", "refused"), [(1000, 2, False), (1001, 2, True)])
@@ -608,3 +611,13 @@ async def test_a_refused_long_report_names_its_list() -> None:
         "source": "legacy", "listId": "31", "budget": "pages", "limit": 2,
     }  # fmt: skip
     assert "claims 1001 complaints" in refused.value.message
+
+
+async def test_a_read_of_one_list_never_answers_for_another() -> None:
+    site = FakeSite(600)
+    reader = reader_of(site)
+    wide = (T0 - timedelta(days=2), T0 + timedelta(days=2))
+    await reader.rows_between(site.linked, "12", *wide)
+    other = await reader.rows_between(site.linked, "13", T0, T0 + 5 * MINUTE)
+    assert {row.list_id for row in other} == {"13"}
+    assert sorted({key.query.list_id for key in site.requests}) == ["12", "13"]
