@@ -138,3 +138,19 @@ async def test_a_query_over_the_limit_runs_nothing(client: GatewayClient, org: O
     assert result.data is None
     assert result.codes == ["COST_LIMIT_EXCEEDED"]
     assert result.errors[0]["extensions"]["cost"] == {"requested": 3 * 1102, "limit": 2500}
+
+
+async def test_twenty_aliases_of_a_heavy_timeline_are_refused_before_any_work(
+    client: GatewayClient, org: Org
+) -> None:
+    """Once this blocked the event loop for minutes: refused whole, nothing read."""
+    timeline = (
+        'complaintTimeline(start: "2026-09-01T00:00:00Z", end: "2026-12-01T00:00:00Z", '
+        "first: 100) { totalCount edges { node { ... on Complaint { "
+        "relatedLegacyComplaints { relatedNativeComplaints { id } } } } } }"
+    )
+    query = "{ " + " ".join(f"t{i}: {timeline}" for i in range(20)) + " }"
+    result = await client.graphql(query, key=await org.key())
+    assert result.data is None
+    assert result.codes == ["COST_LIMIT_EXCEEDED"]
+    assert result.errors[0]["extensions"]["cost"]["requested"] > 200_000
