@@ -32,12 +32,21 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
         await conn.run_sync(run)
 
 
-async def is_up_to_date(engine: AsyncEngine) -> bool:
-    """Whether the database is at the latest revision."""
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+def head_revision() -> str | None:
+    """The latest revision the code knows."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    """The revision the database is at (None: never migrated)."""
 
     def current(connection: Connection) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
     async with engine.connect() as conn:
-        return await conn.run_sync(current) == head
+        return await conn.run_sync(current)
+
+
+async def is_up_to_date(engine: AsyncEngine) -> bool:
+    """Whether the database is at the latest revision."""
+    return await current_revision(engine) == head_revision()
