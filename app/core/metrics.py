@@ -48,7 +48,7 @@ REQUEST_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0
 GRAPHQL_REQUESTS = Counter(
     "gateway_graphql_requests",
     "GraphQL requests by operation name and outcome (ok, partial, error, refused, invalid, "
-    "unauthorized).",
+    "unauthorized, disconnected).",
     ["operation", "outcome"],
 )
 GRAPHQL_DURATION = Histogram(

@@ -2,7 +2,10 @@
 
 ``HttpMetricsMiddleware`` (pure ASGI) times every ``/graphql`` and ``/v1`` request from the
 first byte in to the last byte out and counts it once, whatever answered it (the API, an
-exception handler, a middleware's refusal):
+exception handler, a middleware's refusal). A request whose client disconnected before
+its answer was sent is one INFO line (no error, no traceback: ``ClientDisconnect`` while
+the body is read is answered quietly by ``client_disconnected``), counted with status 499
+(GraphQL outcome ``disconnected``).
 
 * ``/v1``: by method, route template (``/v1/complaints/{complaint_id}``, never the raw path;
   ``unmatched`` for a path no route has) and status;
@@ -28,6 +31,10 @@ logger = logging.getLogger("app.http")
 GRAPHQL_PATH = "/graphql"
 REST_PREFIX = "/v1"
 
+CLIENT_GONE = 499
+"""The status a request whose client went away before its answer is counted with (nginx's
+"client closed request"); nobody receives it."""
+
 # Keys of the request's state (``scope["state"]``) the GraphQL extension fills in.
 OPERATION = "graphql_operation"
 OUTCOME = "graphql_outcome"
@@ -43,6 +50,8 @@ def _kind(path: str) -> str | None:
 
 def graphql_outcome(status: int, reported: str | None) -> str | None:
     """The outcome a /graphql request is counted with; None: not an API request."""
+    if status == CLIENT_GONE:
+        return "disconnected"
     if status >= 500:
         return "error"
     if reported is not None:
@@ -61,36 +70,53 @@ class HttpMetricsMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        kind = _kind(scope["path"]) if scope["type"] == "http" else None
-        if kind is None:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        kind = _kind(scope["path"])
         started = time.perf_counter()
         status = 500  # unless a response starts: an exception the server will answer
+        answered = gone = False
+
+        async def receive_and_watch() -> Message:
+            nonlocal gone
+            message = await receive()
+            if message["type"] == "http.disconnect" and not answered:
+                gone = True
+            return message
 
         async def send_and_watch(message: Message) -> None:
-            nonlocal status
+            nonlocal status, answered
             if message["type"] == "http.response.start":
                 status = message["status"]
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                answered = True
             await send(message)
 
         try:
-            await self.app(scope, receive, send_and_watch)
+            await self.app(scope, receive_and_watch, send_and_watch)
         finally:
-            seconds = time.perf_counter() - started
-            state = scope.get("state") or {}
-            if kind == "rest":
-                route = getattr(scope.get("route"), "path", None) or "unmatched"
-                metrics.rest_request(scope["method"], route, status, seconds)
-            else:
-                outcome = graphql_outcome(status, state.get(OUTCOME))
-                if outcome is not None:
-                    metrics.graphql_request(state.get(OPERATION), outcome, seconds)
+            if gone:
+                status = CLIENT_GONE
+                logger.info("the client went away before its answer: %s %s",
+                            scope["method"], scope["path"])  # fmt: skip
+            if kind is not None:
+                self._count(kind, scope, status, time.perf_counter() - started)
+
+    @staticmethod
+    def _count(kind: str, scope: Scope, status: int, seconds: float) -> None:
+        state = scope.get("state") or {}
+        if kind == "rest":
+            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            metrics.rest_request(scope["method"], route, status, seconds)
+            return
+        outcome = graphql_outcome(status, state.get(OUTCOME))
+        if outcome is not None:
+            metrics.graphql_request(state.get(OPERATION), outcome, seconds)
 
 
-async def client_disconnected(request: Request, _exc: Exception) -> Response:
-    """Starlette's ``ClientDisconnect``: the client went away before its request was read
-    whole. Nobody is there to answer; one INFO line says so, with no traceback."""
-    logger.info("the client went away before its request was read: %s %s",
-                request.method, request.url.path)  # fmt: skip
-    return Response(status_code=499)
+async def client_disconnected(_request: Request, _exc: Exception) -> Response:
+    """Starlette's ``ClientDisconnect`` (the client went away before its request was read
+    whole) is no error of the gateway: nobody is there to answer, and the middleware above
+    says it in one INFO line, with no traceback."""
+    return Response(status_code=CLIENT_GONE)
