@@ -95,7 +95,7 @@ def create_app(
         try:
             yield
         finally:
-            shutdown_observability(_app)
+            await shutdown_observability(_app)
             if owned:
                 await services.aclose()
 

@@ -70,8 +70,14 @@ def observe_schema(
         from strawberry.extensions.tracing import OpenTelemetryExtension
 
         provider = tracer_provider
-        # First, so the operation's span covers what the other extensions do.
-        extensions.insert(0, lambda: OpenTelemetryExtension(tracer_provider=provider))
+        # First, so the operation's span covers what the other extensions do. Arguments
+        # stay out of the spans (filters hold phone numbers, notes free text).
+        extensions.insert(
+            0,
+            lambda: OpenTelemetryExtension(
+                tracer_provider=provider, arg_filter=lambda _args, _info: {}
+            ),
+        )
         schema.extensions = (*extensions, *schema.extensions)
     else:
         schema.extensions = (*schema.extensions, *extensions)

@@ -37,8 +37,9 @@ def install(
     return tracing
 
 
-def shutdown(app: FastAPI) -> None:
+async def shutdown(app: FastAPI) -> None:
     """Flush and stop what ``install`` started (the tracing exporter)."""
     tracing: Tracing | None = getattr(app.state, "tracing", None)
     if tracing is not None:
-        tracing.close()
+        app.state.tracing = None
+        await tracing.aclose()

@@ -98,8 +98,13 @@ class HttpMetricsMiddleware:
         finally:
             if gone:
                 status = CLIENT_GONE
-                logger.info("the client went away before its answer: %s %s",
-                            scope["method"], scope["path"])  # fmt: skip
+                logger.info(
+                    "the client went away before its answer: %s %s",
+                    scope["method"],
+                    scope["path"],
+                    # This middleware sits outside the request id's: name it here.
+                    extra={"request_id": (scope.get("state") or {}).get("request_id")},
+                )
             if kind is not None:
                 self._count(kind, scope, status, time.perf_counter() - started)
 

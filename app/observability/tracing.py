@@ -7,7 +7,8 @@ Without it nothing of OpenTelemetry is imported or run. With it, spans go over O
 * each HTTP request (``opentelemetry-instrumentation-fastapi``; the probes and ``/metrics``
   are left out), as the root of its trace;
 * each GraphQL operation, with its parsing, validation and resolvers (Strawberry's
-  ``OpenTelemetryExtension``, see ``app.graphql.observability``);
+  ``OpenTelemetryExtension``, see ``app.graphql.observability``; the document is the
+  operation span's ``query`` attribute, resolver arguments are not recorded);
 * each SQL statement (``opentelemetry-instrumentation-sqlalchemy`` on the app's engine);
 * each request to a legacy site (``opentelemetry-instrumentation-httpx`` on the app's one
   HTTP client), which carries the W3C ``traceparent`` header there.
@@ -17,6 +18,7 @@ Without it nothing of OpenTelemetry is imported or run. With it, spans go over O
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +30,7 @@ from app.settings import Settings
 if TYPE_CHECKING:
     from opentelemetry.trace import TracerProvider
 
-UNTRACED_PATHS = "livez,healthz,readyz,metrics"
+UNTRACED_PATHS = "/livez$,/healthz$,/readyz$,/metrics$"
 
 
 def traces_endpoint(endpoint: str) -> str:
@@ -87,10 +89,11 @@ class Tracing:
         HTTPXClientInstrumentor.instrument_client(services.http, tracer_provider=self.provider)
         self._undo.append(lambda: HTTPXClientInstrumentor.uninstrument_client(services.http))
 
-    def close(self) -> None:
-        """Undo the instrumentation; flush and stop the exporter when it is ours."""
+    async def aclose(self) -> None:
+        """Undo the instrumentation; flush and stop the exporter when it is ours (on a
+        thread: a collector that does not answer must not stall the event loop)."""
         while self._undo:
             self._undo.pop()()
         shutdown: Any = getattr(self.provider, "shutdown", None)
         if self._owned and callable(shutdown):
-            shutdown()
+            await asyncio.to_thread(shutdown)

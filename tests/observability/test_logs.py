@@ -148,10 +148,13 @@ async def test_a_client_gone_before_its_body_is_one_info_line(
     async def send(_message: MutableMapping[str, Any]) -> None:
         return None
 
+    scope = _disconnecting_scope(method, path, key)
+    scope["headers"].append((b"x-request-id", b"gone-1"))
     with caplog.at_level(logging.INFO):
-        await app(_disconnecting_scope(method, path, key), receive, send)  # raises nothing
+        await app(scope, receive, send)  # raises nothing
     said = [(r.levelname, r.getMessage()) for r in caplog.records]
     assert said == [("INFO", f"the client went away before its answer: {method} {path}")]
+    assert getattr(caplog.records[0], "request_id", None) == "gone-1"
     assert not [r for r in caplog.records if r.exc_info]
 
 

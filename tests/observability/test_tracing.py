@@ -41,7 +41,7 @@ async def traced(
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://traced.test") as http:
         yield GatewayClient(http), services, exporter, app
-    shutdown(app)
+    await shutdown(app)
     await services.aclose()
     provider.shutdown()
 
@@ -92,6 +92,12 @@ async def test_one_request_is_one_trace(
     assert (version, trace_id, parent_id) == ("00", f"{context.trace_id:032x}",
                                               f"{context.span_id:016x}")  # fmt: skip
     assert int(flags, 16) & 1  # sampled
+    assert not [s for s in finished if "graphql.param." in " ".join(s.attributes or {})]
+
+    exporter.clear()
+    for path in ("/livez", "/readyz", "/metrics"):
+        assert (await client.http.get(path)).status_code == 200
+    assert [s.name for s in exporter.get_finished_spans() if s.kind.name == "SERVER"] == []
 
 
 async def test_no_endpoint_no_tracing(settings: Settings) -> None:
