@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import time
@@ -213,9 +212,7 @@ class LegacyService:
             started = time.perf_counter()
             try:
                 page = await fetch_and_parse()
-            except asyncio.CancelledError:
-                raise
-            except BaseException as exc:
+            except Exception as exc:  # a cancelled fetch (BaseException) is no outcome
                 outcome, status = outcome_of(exc)
                 metrics.legacy_call(outcome, status, time.perf_counter() - started)
                 raise
