@@ -16,7 +16,7 @@ from app.core.secrets import derive_key, load_root_secret
 from app.core.shared import SharedStore
 from app.core.slots import Slots
 from app.legacy.cache import PageCache
-from app.legacy.client import WhatCountsClient
+from app.legacy.client import WhatCountsClient, breaker_from_settings
 from app.legacy.crypto import PasswordBox
 from app.legacy.service import LegacyService
 from app.native.service import ComplaintService
@@ -68,7 +68,12 @@ class Services:
             legacy=LegacyService(
                 engine,
                 PasswordBox(root),
-                WhatCountsClient(http, settings, slots=site_slots),
+                WhatCountsClient(
+                    http,
+                    settings,
+                    slots=site_slots,
+                    breaker=breaker_from_settings(settings, shared),
+                ),
                 PageCache(
                     settings.legacy_cache_ttl,
                     settings.legacy_cache_max_pages,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -18,14 +19,20 @@ from app.core.db import database_health
 from app.core.errors import ErrorCode, GatewayError, Unavailable
 from app.core.migrate import is_up_to_date
 from app.graphql.errors import camel, error_body
+from app.graphql.observability import observe_schema
 from app.graphql.router import GatewayGraphQLRouter
 from app.graphql.schema import build_schema
+from app.observability import install as install_observability
+from app.observability import shutdown as shutdown_observability
 from app.request_id import RequestIdMiddleware, request_id_of
 from app.request_limits import RequestLimitsMiddleware
 from app.rest import complaints as rest_complaints
 from app.rest.envelope import fail, fail_with
 from app.rest.validation import details_of
 from app.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import TracerProvider
 
 logger = logging.getLogger("app")
 
@@ -67,8 +74,14 @@ def _limit_response(scope: Scope, status_code: int, message: str) -> ASGIApp:
     return fail(request, ErrorCode.BAD_REQUEST, message, status_code=status_code, headers=headers)
 
 
-def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
-    """Build the app; tests pass their own ``services`` to share one engine across requests."""
+def create_app(
+    settings: Settings | None = None,
+    services: Services | None = None,
+    *,
+    tracer_provider: TracerProvider | None = None,
+) -> FastAPI:
+    """Build the app; tests pass their own ``services`` to share one engine across requests
+    (and a ``tracer_provider`` to trace without a collector)."""
     settings = settings or (services.settings if services else get_settings())
     owned = services is None
     services = services or Services.create(settings)
@@ -82,6 +95,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         try:
             yield
         finally:
+            await shutdown_observability(_app)
             if owned:
                 await services.aclose()
 
@@ -150,10 +164,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             return _graphql_error(request, ErrorCode.INTERNAL, "internal error", status_code=500)
         return fail(request, ErrorCode.INTERNAL, "internal error")
 
-    @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    # /livez (/healthz), /readyz, /metrics, request metrics, logs and tracing.
+    tracing = install_observability(app, services, tracer_provider=tracer_provider)
+    schema = observe_schema(build_schema(settings), tracing.provider if tracing else None)
 
     app.include_router(rest_complaints.router)
-    app.include_router(GatewayGraphQLRouter(build_schema(settings), services), prefix=GRAPHQL_PATH)
+    app.include_router(GatewayGraphQLRouter(schema, services), prefix=GRAPHQL_PATH)
     return app

@@ -228,6 +228,55 @@ class Settings(BaseSettings):
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'gateway.db').as_posix()}"
 
+    # Operations: logs, tracing, the legacy circuit breaker (README "Operations").
+    log_format: str = Field(
+        default="text",
+        pattern=r"^(text|json)$",
+        description=(
+            "text: one readable line per record; json: one JSON object per line (time, "
+            "level, logger, message, request_id, and the access line's method, path, "
+            "status). Either way every line of a request carries its request id."
+        ),
+    )
+    otel_exporter_otlp_endpoint: str = Field(
+        default="",
+        description=(
+            "OTLP/HTTP collector base URL (e.g. http://collector:4318); spans go to its "
+            "/v1/traces. Empty: no tracing at all (no OpenTelemetry code runs)."
+        ),
+    )
+    otel_service_name: str = Field(
+        default="complaints-gateway",
+        min_length=1,
+        max_length=200,
+        description="The service.name of the gateway's spans.",
+    )
+    legacy_breaker_failures: int = Field(
+        default=5,
+        ge=0,
+        le=1000,
+        description=(
+            "Consecutive failures (transport errors, timeouts, 5xx) of one legacy site, "
+            "within LEGACY_BREAKER_WINDOW, that open its circuit: calls to it then fail at "
+            "once with UPSTREAM_UNAVAILABLE for LEGACY_BREAKER_COOLDOWN seconds. 0 is off."
+        ),
+    )
+    legacy_breaker_window: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="Seconds from the first failure of a run within which the run counts.",
+    )
+    legacy_breaker_cooldown: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description=(
+            "Seconds an open circuit fails fast; then one call probes the site (its success "
+            "closes the circuit, its failure opens it again)."
+        ),
+    )
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -6,6 +6,9 @@
     app/container             the composition root: imported only by the API and entry layers
     app/graphql, rest, cli    the only places that know Strawberry, FastAPI, Typer (with
                               main and the ASGI request-id middleware)
+    app/observability         probes, metrics endpoint, request metrics, logs, tracing:
+                              beside the APIs (knows FastAPI/Starlette and the container);
+                              the packages below count through app/core/metrics instead
     app/devtools              dev-only tools; nothing in the product imports them
 
 and no module imports itself back through others at import time (no cycle).
@@ -24,8 +27,10 @@ APP = ROOT / "app"
 
 DOMAIN = {"auth", "native", "legacy"}
 FRAMEWORKS = {"strawberry", "fastapi", "starlette", "typer", "cross_web"}
-FRAMEWORK_HOMES = {"graphql", "rest", "cli", "main", "devtools", "request_id", "request_limits"}
-CONTAINER_USERS = {"graphql", "rest", "cli", "main", "devtools"}
+FRAMEWORK_HOMES = {
+    "graphql", "rest", "cli", "main", "devtools", "request_id", "request_limits", "observability"
+}  # fmt: skip
+CONTAINER_USERS = {"graphql", "rest", "cli", "main", "devtools", "observability"}
 
 
 def module_name(path: Path) -> str:
@@ -97,7 +102,9 @@ def test_layers(path: Path) -> None:
     if home in DOMAIN:
         assert not used & (DOMAIN - {home}), f"{module} imports a sibling: {used & DOMAIN}"
     if home in DOMAIN | {"core", "unified"}:
-        upward = used & {"unified", "graphql", "rest", "cli", "devtools", "container", "main"}
+        upward = used & {
+            "unified", "graphql", "rest", "cli", "devtools", "container", "main", "observability"
+        }  # fmt: skip
         assert not upward, f"{module} imports upward: {upward}"
     if home not in FRAMEWORK_HOMES:
         assert not third_party & FRAMEWORKS, f"{module} knows {third_party & FRAMEWORKS}"

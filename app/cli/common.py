@@ -13,6 +13,7 @@ import typer
 from app.container import Services  # the CLI's one import of the composition root
 from app.core import ids
 from app.core.errors import GatewayError
+from app.observability import logs as log_format
 from app.settings import Settings, get_settings
 
 __all__ = ["Services", "configure_logging", "parse_uuid", "run"]
@@ -52,3 +53,4 @@ def configure_logging(settings: Settings) -> None:
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
+    log_format.configure_logging(settings)  # LOG_FORMAT, request ids (app/observability/logs.py)

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from app.cli.common import Services, parse_uuid, run
+from app.core.errors import ErrorCode, UpstreamError
 from app.legacy.models import LegacyAccount
 
 commands = typer.Typer(help="Legacy WhatCounts accounts and the simulator.", no_args_is_help=True)
@@ -61,8 +62,20 @@ def legacy_link(
         list[str] | None,
         typer.Option("--list-timezone", help="LIST=ZONE where a list's times are in another zone."),
     ] = None,
+    verify: Annotated[
+        bool,
+        typer.Option(
+            "--verify/--no-verify",
+            help="Ask the site once whether it accepts the credentials before storing them "
+            "(one day of one list's report).",
+        ),
+    ] = True,
 ) -> None:
-    """Link an organization to its legacy WhatCounts account (the password is stored encrypted)."""
+    """Link an organization to its legacy WhatCounts account (the password is stored encrypted).
+
+    The site is asked first, with one cheap request, whether it accepts the realm and
+    password: refused credentials or an unreachable site store nothing and exit 1, unless
+    --no-verify."""
     if not password_stdin:
         typer.echo("error: pass the password on standard input with --password-stdin", err=True)
         raise typer.Exit(2)
@@ -75,11 +88,16 @@ def legacy_link(
 
     async def main(services: Services) -> LegacyAccount:
         await services.auth.get_organization(org_id)
-        return await services.legacy.link(
-            org_id, base_url=base_url, realm=realm, realm_id=realm_id, password=password,
-            timezone=timezone, list_ids=lists or None, timeline_list_ids=timeline_lists or None,
-            list_timezones=zones,
-        )  # fmt: skip
+        try:
+            return await services.legacy.link(
+                org_id, base_url=base_url, realm=realm, realm_id=realm_id, password=password,
+                timezone=timezone, list_ids=lists or None,
+                timeline_list_ids=timeline_lists or None, list_timezones=zones, verify=verify,
+            )  # fmt: skip
+        except UpstreamError as exc:
+            if exc.code is not ErrorCode.UPSTREAM_UNAUTHORIZED:
+                exc.message += " (--no-verify links without asking the site)"
+            raise
 
     _print_account(run(main))
 

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from app.cli.common import configure_logging
+from app.observability.logs import logging_config
 from app.settings import get_settings
 
 
@@ -27,5 +28,6 @@ def serve(
         port=port,
         workers=workers,
         log_level=settings.log_level.lower(),
+        log_config=logging_config(settings),  # LOG_FORMAT and request ids, in every worker
         proxy_headers=False,
     )

@@ -81,6 +81,8 @@ class LoggedRequest:
     accept: str | None
     realm: str | None
     status: int
+    request_id: str | None = None  # X-Request-Id
+    traceparent: str | None = None  # W3C trace context
 
 
 def format_local(value: datetime) -> str:
@@ -281,6 +283,8 @@ def create_simulator_app(state: SimulatorState) -> Starlette:
                     accept=request.headers.get("accept"),
                     realm=realm.name if realm else None,
                     status=status,
+                    request_id=request.headers.get("x-request-id"),
+                    traceparent=request.headers.get("traceparent"),
                 )
             )
 

@@ -14,6 +14,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
+from app.core import metrics
 from app.core.errors import CostLimitExceeded, GatewayError, RateLimited
 from app.core.ratelimit import Verdict
 from app.graphql.context import GraphQLContext
@@ -38,6 +39,7 @@ class CostLimiter(SchemaExtension):
         requested = self.model.requested(document, execution.operation_name, variables, context.now)
         self.cost = {"requested": requested, "limit": self.limit}
         if requested > self.limit:
+            metrics.cost_limit_refused()
             refusal = CostLimitExceeded(
                 f"this query costs {requested} points, more than the limit of {self.limit} "
                 "(GRAPHQL_MAX_COST): ask for fewer items or split it",
@@ -53,6 +55,7 @@ class CostLimiter(SchemaExtension):
         )
         self.cost.update(remaining=verdict.remaining, restoreRate=verdict.restore_rate)
         if not verdict.allowed:
+            metrics.rate_limit_refused("key")
             self._refuse(execution, context, verdict)
             yield
             return

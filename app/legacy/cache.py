@@ -34,6 +34,7 @@ from collections.abc import Awaitable, Callable, Hashable
 from datetime import UTC, datetime
 from typing import Any
 
+from app.core import metrics
 from app.core.shared import SHARED_ERRORS, SharedStore
 from app.legacy.models import ListComplaint, PageKey, ReportPage
 
@@ -206,6 +207,7 @@ class PageCache:
         if entry is not None and entry.expires > now:
             self._entries.move_to_end(key)
             task = entry.task
+            metrics.legacy_cache("hit")
         else:
             task = self._start(key, fetch, now)
         return await asyncio.shield(task)
@@ -219,10 +221,12 @@ class PageCache:
             if name is not None:
                 found = await self._read_shared(name)
                 if found is not None:
+                    metrics.legacy_cache("shared_hit")
                     page, size, remaining = found
                     entry.expires = min(entry.expires, now + remaining)
                     entry.fetched_size = size
                     return page
+            metrics.legacy_cache("miss")
             page = await fetch()
             try:
                 raw = encode_page(page)

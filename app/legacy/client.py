@@ -7,12 +7,20 @@ has connect and read timeouts and a total deadline; transport errors, 5xx and 42
 exponential backoff and full jitter (``Retry-After`` honoured), within the deadline and a
 bounded number of attempts (the policy's pieces are in ``app.legacy.retry``). Credentials
 go in the Authorization header only: they never appear in a URL, a log line or an error.
+
+A circuit breaker per site (``app.core.breaker``, shared through Redis like the slots)
+counts transport errors, timeouts and 5xx: after ``LEGACY_BREAKER_FAILURES`` in a row within
+``LEGACY_BREAKER_WINDOW`` seconds, calls to that site fail at once with
+UPSTREAM_UNAVAILABLE (``CircuitOpen``) for ``LEGACY_BREAKER_COOLDOWN`` seconds instead of
+spending every request's attempts on it; then one call probes it. The request id of the
+request being served goes along as ``X-Request-Id``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -20,7 +28,10 @@ from typing import Any
 
 import httpx
 
-from app.core.errors import ErrorCode, NotFound, UpstreamError
+from app.core.breaker import Admission, CircuitBreaker, Outcome, Transition
+from app.core.correlation import current_request_id
+from app.core.errors import BudgetExceeded, ErrorCode, GatewayError, NotFound, UpstreamError
+from app.core.metrics import legacy_circuit_opened
 from app.core.shared import SharedStore
 from app.core.slots import Slots
 from app.legacy.models import Credentials, ReportQuery
@@ -34,6 +45,50 @@ ACCEPT = "application/vnd.whatcounts-v1+json"
 SOURCE = "legacy"
 
 
+class CircuitOpen(UpstreamError):
+    """The site's circuit is open: the call was refused without asking the site."""
+
+    def __init__(self, retry_after: float, list_id: str) -> None:
+        seconds = max(1, math.ceil(retry_after))
+        super().__init__(
+            ErrorCode.UPSTREAM_UNAVAILABLE,
+            f"the legacy site is failing; retry after {seconds} s",
+            upstream={"source": SOURCE, "status": None, "listId": list_id, "retryAfter": seconds},
+        )
+        self.retry_after = seconds
+
+
+def breaker_from_settings(settings: Settings, shared: SharedStore | None = None) -> CircuitBreaker:
+    """The per-site breaker of ``LEGACY_BREAKER_*`` (in Redis when ``shared`` is configured).
+    A probe may take as long as one whole call."""
+    return CircuitBreaker(
+        shared,
+        threshold=settings.legacy_breaker_failures,
+        window=settings.legacy_breaker_window,
+        cooldown=settings.legacy_breaker_cooldown,
+        probe_seconds=settings.legacy_deadline,
+        namespace="legacy-site",
+    )
+
+
+def outcome_of(error: BaseException | None) -> tuple[str, int | None]:
+    """A page call's outcome and the site's last HTTP status, as metrics label them."""
+    if error is None:
+        return "ok", 200
+    if isinstance(error, CircuitOpen):
+        return "circuit_open", None
+    if isinstance(error, BudgetExceeded):
+        return "budget_exceeded", None
+    if isinstance(error, NotFound):
+        return "not_found", 404
+    if isinstance(error, UpstreamError):
+        status = error.status if isinstance(error.status, int) else None
+        return error.code.value.removeprefix("UPSTREAM_").lower(), status
+    if isinstance(error, GatewayError):
+        return error.code.value.lower(), None
+    return "error", None
+
+
 class WhatCountsClient:
     def __init__(
         self,
@@ -44,10 +99,12 @@ class WhatCountsClient:
         rng: random.Random | None = None,
         wall_clock: Callable[[], float] = time.time,
         slots: Slots | None = None,
+        breaker: CircuitBreaker | None = None,
     ) -> None:
-        """``slots`` bound the requests in flight per site (by default per process);
-        ``sleep``, ``rng`` and ``wall_clock`` (what an HTTP-date ``Retry-After`` is
-        measured against) are there for tests; the defaults are the real ones."""
+        """``slots`` bound the requests in flight per site and ``breaker`` keeps a circuit
+        per site (by default both per process); ``sleep``, ``rng`` and ``wall_clock`` (what
+        an HTTP-date ``Retry-After`` is measured against) are there for tests; the defaults
+        are the real ones."""
         self._http = http
         self._settings = settings
         self._policy = RetryPolicy(
@@ -64,6 +121,8 @@ class WhatCountsClient:
             lease_seconds=settings.legacy_lease_seconds,
             namespace="legacy-site",
         )
+        self.breaker = breaker or breaker_from_settings(settings)
+        self._background: set[asyncio.Task[None]] = set()
         self._timeout = httpx.Timeout(
             connect=settings.legacy_connect_timeout,
             read=settings.legacy_read_timeout,
@@ -94,28 +153,42 @@ class WhatCountsClient:
             params["end"] = query.end.isoformat()
         params["skip"] = str(skip)
         headers = {"Accept": ACCEPT, "Content-Type": "application/json"}
+        request_id = current_request_id()
+        if request_id is not None:
+            headers["X-Request-Id"] = request_id
+        site = credentials.base_url
         auth = httpx.BasicAuth(credentials.realm, credentials.password)
         loop = asyncio.get_running_loop()
         for attempt in range(1, self._policy.max_attempts + 1):
             hint: float | None = None  # the site's Retry-After, in seconds
+            admission = await self.breaker.admit(site)
+            if not admission.allowed:
+                raise CircuitOpen(admission.retry_after, query.list_id)
             try:
-                async with self.slots.hold(credentials.base_url):
+                async with self.slots.hold(site):
                     response = await self._http.get(
                         url, params=params, headers=headers, auth=auth, timeout=self._timeout
                     )
             except httpx.TimeoutException:
+                await self._record(site, Outcome.FAILURE, admission)
                 failure = self._error(
                     ErrorCode.UPSTREAM_TIMEOUT, "the legacy site timed out", None, query
                 )
             except httpx.TransportError as exc:
+                await self._record(site, Outcome.FAILURE, admission)
                 failure = self._error(
                     ErrorCode.UPSTREAM_UNAVAILABLE,
                     f"the legacy site is unreachable ({type(exc).__name__})",
                     None,
                     query,
                 )
+            except BaseException:
+                if admission.probe:  # cancelled mid-probe: the next call probes instead
+                    self._record_later(site, Outcome.NEUTRAL, admission)
+                raise
             else:
                 status = response.status_code
+                await self._record(site, _outcome_of_status(status), admission)
                 if status == 200:
                     try:
                         return response.json()
@@ -165,6 +238,16 @@ class WhatCountsClient:
             await self._sleep(delay)
         raise AssertionError("unreachable")
 
+    async def _record(self, site: str, outcome: Outcome, admission: Admission) -> None:
+        if await self.breaker.record(site, outcome, admission) is Transition.OPENED:
+            legacy_circuit_opened()
+
+    def _record_later(self, site: str, outcome: Outcome, admission: Admission) -> None:
+        """Record from a task of its own: the caller is being cancelled."""
+        task = asyncio.get_running_loop().create_task(self._record(site, outcome, admission))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
     @staticmethod
     def _error(
         code: ErrorCode, message: str, status: int | None, query: ReportQuery
@@ -172,3 +255,11 @@ class WhatCountsClient:
         return UpstreamError(
             code, message, upstream={"source": SOURCE, "status": status, "listId": query.list_id}
         )
+
+
+def _outcome_of_status(status: int) -> Outcome:
+    """A 5xx is the site failing, a 429 tells nothing of its health, anything else is an
+    answer (even a refusal: the site is up)."""
+    if status >= 500:
+        return Outcome.FAILURE
+    return Outcome.NEUTRAL if status == 429 else Outcome.SUCCESS

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import uuid
 from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.core import metrics
 from app.core.cursors import CursorCodec, malformed_cursor
 from app.core.db import utcnow
 from app.core.errors import ErrorCode, NotFound, UpstreamError, ValidationFailed
@@ -17,7 +20,7 @@ from app.core.zones import zone_named
 from app.legacy import repository
 from app.legacy.budget import RequestBudget
 from app.legacy.cache import PageCache
-from app.legacy.client import SOURCE, WhatCountsClient
+from app.legacy.client import SOURCE, WhatCountsClient, outcome_of
 from app.legacy.crypto import PasswordBox
 from app.legacy.models import Credentials, LegacyAccount, PageKey, ReportPage, ReportQuery
 from app.legacy.parsing import BadResponse, parse_page
@@ -91,8 +94,12 @@ class LegacyService:
         list_ids: Iterable[str] | None = None,
         timeline_list_ids: Iterable[str] | None = None,
         list_timezones: Mapping[str, str] | None = None,
+        verify: bool = False,
     ) -> LegacyAccount:
-        """Link (or re-link) the organization's account; the password is stored sealed."""
+        """Link (or re-link) the organization's account; the password is stored sealed.
+
+        With ``verify``, the site is asked first whether it accepts these credentials
+        (``verify_credentials``), and nothing is stored when it does not."""
         zones = {validate_list_id(k, "list_timezone"): v for k, v in (list_timezones or {}).items()}
         for zone_name in (timezone, *zones.values()):
             zone_named(zone_name, "timezone")
@@ -115,12 +122,18 @@ class LegacyService:
                     "invalid timeline lists",
                     details={"timeline_list": "must be among the lists the account may read"},
                 )
+        base_url = normalize_base_url(base_url)
+        if verify:
+            probe_list = min((*(allowed or ()), *(timeline or ())), key=int, default=None)
+            await self.verify_credentials(
+                Credentials(base_url, realm.strip(), password), timezone, probe_list
+            )
         now = utcnow()
         async with self._engine.begin() as conn:
             existing = await repository.get_account(conn, org_id)
             account = LegacyAccount(
                 org_id=org_id,
-                base_url=normalize_base_url(base_url),
+                base_url=base_url,
                 realm=realm.strip(),
                 realm_id=realm_id,
                 timezone=timezone,
@@ -132,6 +145,36 @@ class LegacyService:
             )
             await repository.save_account(conn, account, self._box.seal(password))
         return account
+
+    async def verify_credentials(
+        self, credentials: Credentials, timezone: str, list_id: str | None = None
+    ) -> bool:
+        """Whether the site accepts ``credentials``, asked with one cheap request: the report
+        of ``list_id`` (list 1 when none is named) over one day (today in the site's zone),
+        first page only. True when the list answered, False when the site accepted the
+        credentials but has no such list for the realm (it checks them first). Refused
+        credentials and a site that cannot be asked are ``UpstreamError``s that say so."""
+        today = datetime.now(zone_named(timezone, "timezone")).date()
+        query = ReportQuery(list_id or "1", today, today + timedelta(days=1))
+        upstream = {"source": SOURCE, "listId": query.list_id}
+        try:
+            await self.client.fetch_report(credentials, query, 0)
+        except NotFound:
+            return False
+        except UpstreamError as exc:
+            if exc.code is ErrorCode.UPSTREAM_UNAUTHORIZED:
+                raise UpstreamError(
+                    exc.code,
+                    f"the legacy site refused these credentials (HTTP {exc.status}): check "
+                    "the realm and the API password",
+                    upstream={**upstream, "status": exc.status},
+                ) from None
+            raise UpstreamError(
+                exc.code,
+                f"could not check these credentials: {exc.message}",
+                upstream={**upstream, "status": exc.status},
+            ) from None
+        return True
 
     async def account(self, org_id: uuid.UUID) -> LegacyAccount:
         async with self._engine.connect() as conn:
@@ -166,6 +209,17 @@ class LegacyService:
         that is not cached costs ``budget`` a request."""
 
         async def fetch() -> ReportPage:
+            started = time.perf_counter()
+            try:
+                page = await fetch_and_parse()
+            except Exception as exc:  # a cancelled fetch (BaseException) is no outcome
+                outcome, status = outcome_of(exc)
+                metrics.legacy_call(outcome, status, time.perf_counter() - started)
+                raise
+            metrics.legacy_call("ok", 200, time.perf_counter() - started)
+            return page
+
+        async def fetch_and_parse() -> ReportPage:
             if budget is not None:
                 budget.spend_request(key.query.list_id)
             body = await self.client.fetch_report(credentials, key.query, key.skip)

@@ -19,7 +19,7 @@ async def test_link_show_unlink(settings: Settings, services: Services, org: Org
     linked = await run_cli(
         settings, "legacy", "link", "--org", str(org.id), "--base-url", "https://mail.example.com/",
         "--realm", "acme", "--realm-id", "1561", "--password-stdin",
-        "--timezone", "America/Los_Angeles", "--list", "10", "--list", "11",
+        "--timezone", "America/Los_Angeles", "--list", "10", "--list", "11", "--no-verify",
         input=PASSWORD + "\n",
     )  # fmt: skip
     assert linked.exit_code == 0, linked.stderr
@@ -57,7 +57,7 @@ async def test_link_refuses_bad_input(
 ) -> None:
     base = {"--base-url": "https://mail.example.com"}
     args = ["legacy", "link", "--org", str(org.id), "--realm", "acme", "--realm-id", "1",
-            "--password-stdin"]  # fmt: skip
+            "--password-stdin", "--no-verify"]  # fmt: skip
     if "--base-url" not in options:
         args += ["--base-url", base["--base-url"]]
     result = await run_cli(settings, *args, *options, input="pw\n")
@@ -77,7 +77,7 @@ async def test_link_needs_the_password_on_stdin(settings: Settings, org: Org) ->
 async def test_link_to_an_unknown_org_is_refused(settings: Settings) -> None:
     result = await run_cli(
         settings, "legacy", "link", "--org", str(uuid.uuid4()), "--base-url", "https://x.example",
-        "--realm", "acme", "--realm-id", "1", "--password-stdin", input="pw\n",
+        "--realm", "acme", "--realm-id", "1", "--password-stdin", "--no-verify", input="pw\n",
     )  # fmt: skip
     assert result.exit_code == 1
     assert "organization not found" in result.stderr
