@@ -459,10 +459,14 @@ class _Walk:
             rows = first if isinstance(first, int) and first > 0 else LEGACY_PAGE_SIZE
             tally.report_pages += (math.ceil(rows / LEGACY_PAGE_SIZE) + 1) * reports
         if spec.legacy_per_window:
-            tally.windows.append(self._window(args))
+            window = self._window(args)
+            if window is not None:
+                tally.windows.append(window)
 
-    def _window(self, args: Mapping[str, Any]) -> tuple[datetime, datetime]:
-        """The field's window as the resolver will read it (defaults filled in)."""
+    def _window(self, args: Mapping[str, Any]) -> tuple[datetime, datetime] | None:
+        """The field's window as the resolver will read it (defaults filled in); None for
+        a window the resolver refuses (empty, or wider than TIMELINE_MAX_DAYS): it reads
+        nothing."""
 
         def instant(value: Any) -> datetime | None:
             if isinstance(value, datetime):
@@ -476,4 +480,6 @@ class _Walk:
 
         end = instant(args.get("end")) or self.now
         start = instant(args.get("start")) or end - timedelta(days=self.max_days)
-        return (min(start, end), max(start, end))
+        if not start < end or end - start > timedelta(days=self.max_days):
+            return None
+        return (start, end)
