@@ -18,6 +18,7 @@ from app.core.db import database_health
 from app.core.errors import ErrorCode, GatewayError, Unavailable
 from app.core.migrate import is_up_to_date
 from app.graphql.errors import camel, error_body
+from app.graphql.http import error_response
 from app.graphql.router import GatewayGraphQLRouter
 from app.graphql.schema import build_schema
 from app.request_id import RequestIdMiddleware, request_id_of
@@ -48,7 +49,8 @@ def _graphql_error(
     """A whole GraphQL response holding one request-level error."""
     request_id = request_id_of(request)
     extensions = {"details": {camel(k): v for k, v in details.items()}} if details else {}
-    return JSONResponse(
+    return error_response(
+        request,
         error_body(code, message, request_id, **extensions),
         status_code=status_code,
         headers={"X-Request-Id": request_id, **(headers or {})},
