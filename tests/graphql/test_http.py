@@ -12,9 +12,23 @@ from typing import Any
 
 import httpx
 import pytest
+from graphql import GraphQLError
 
 from app.container import Services
-from app.graphql.http import APPLICATION_JSON, GRAPHQL_RESPONSE_JSON, negotiate
+from app.core.errors import (
+    CostLimitExceeded,
+    RateLimited,
+    Timeout,
+    Unavailable,
+    ValidationFailed,
+)
+from app.graphql.http import (
+    APPLICATION_JSON,
+    GRAPHQL_RESPONSE_JSON,
+    is_request_error,
+    negotiate,
+    request_error_status,
+)
 from app.main import create_app
 from app.settings import Settings
 from tests.fixtures.client import GatewayClient
@@ -230,3 +244,25 @@ async def test_rate_limited_is_429_in_both_types(limited: GatewayClient, org: Or
     old = await _post(limited, key, "{ viewer { keyPrefix } }", accept="application/json")
     assert old.status_code == 429
     assert old.json()["data"] is None
+
+
+def test_request_error_statuses() -> None:
+    """Parse, validation and variable errors are 400; the gateway's own refusals keep their
+    status (the cost limit and a bucket too small for the query are 400: validation)."""
+    plain = GraphQLError("Syntax Error: Unexpected <EOF>.")
+    assert is_request_error(None, [plain])
+    assert request_error_status([plain]) == 400
+    for error, status in [
+        (CostLimitExceeded("too costly"), 400),
+        (ValidationFailed("larger than the whole bucket"), 400),
+        (RateLimited(3), 429),
+        (Timeout(), 504),
+        (Unavailable(retry_after=5), 503),
+    ]:
+        wrapped = GraphQLError(error.message, original_error=error)
+        assert is_request_error(None, [wrapped])
+        assert request_error_status([wrapped]) == status
+    field_error = GraphQLError("boom", path=["complaint"], original_error=Timeout())
+    assert not is_request_error(None, [field_error])  # data: null from a field: executed
+    assert not is_request_error({"viewer": None}, [plain])
+    assert not is_request_error(None, [])
