@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -19,6 +20,7 @@ from app.core.db import database_health
 from app.core.errors import ErrorCode, GatewayError, Unavailable
 from app.core.migrate import is_up_to_date
 from app.graphql.errors import camel, error_body
+from app.graphql.http import error_response
 from app.graphql.observability import observe_schema
 from app.graphql.router import GatewayGraphQLRouter
 from app.graphql.schema import build_schema
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("app")
 
 GRAPHQL_PATH = "/graphql"
+GZIP_MINIMUM_SIZE = 2048
 
 
 def _is_graphql(request: Request) -> bool:
@@ -55,7 +58,8 @@ def _graphql_error(
     """A whole GraphQL response holding one request-level error."""
     request_id = request_id_of(request)
     extensions = {"details": {camel(k): v for k, v in details.items()}} if details else {}
-    return JSONResponse(
+    return error_response(
+        request,
         error_body(code, message, request_id, **extensions),
         status_code=status_code,
         headers={"X-Request-Id": request_id, **(headers or {})},
@@ -106,6 +110,9 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.services = services
+    # Responses over 2 KB are gzipped for clients that accept it (a page of complaints
+    # shrinks about tenfold); smaller ones are not worth the CPU.
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_SIZE, compresslevel=6)
     # The request id is outermost, so even a refused body's answer carries one.
     app.add_middleware(
         RequestLimitsMiddleware,

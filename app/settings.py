@@ -1,20 +1,40 @@
-"""Every setting of the gateway, read from the environment (see the README's table)."""
+"""Every setting of the gateway, read from the environment and from ``.env`` (see the
+README's table and ``.env.example``).
+
+A bad value is refused when the settings are read, one problem per variable, each naming
+the variable (``problems``): the CLI prints them and exits with status 2.
+"""
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeGuard
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsError as SourceError
+from sqlalchemy.engine.url import make_url
+from sqlalchemy.exc import ArgumentError
 
 DEFAULT_DATA_DIR = Path("var")
+ENV_FILE = ".env"
+MIN_SECRET_KEY_BYTES = 32
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class Settings(BaseSettings):
-    """Gateway settings; each field is one environment variable of the same name in capitals."""
+    """Gateway settings; each field is one environment variable of the same name in capitals.
 
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
+    Values come from the process environment, then from ``.env`` in the working directory
+    (the environment wins), then the defaults.
+    """
+
+    model_config = SettingsConfigDict(
+        env_file=ENV_FILE, env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
 
     data_dir: Path = Field(
         default=DEFAULT_DATA_DIR,
@@ -103,8 +123,25 @@ class Settings(BaseSettings):
         description="Pages of 500 one whole-report read may schedule, whatever the site's "
         "complaintTotal claims.",
     )
-    log_level: str = "INFO"
+    log_level: str = Field(default="INFO", description="Log level of `serve`.")
     complaint_resolved_window_days: int = Field(default=30, ge=1, le=3650)
+    # Behind a reverse proxy (read by `serve`).
+    forwarded_allow_ips: str = Field(
+        default="",
+        description=(
+            "Comma-separated addresses or networks of the proxies whose X-Forwarded-For and "
+            "X-Forwarded-Proto are trusted (`*`: any); the client address (rate limits, the "
+            "auth-failure throttle, logs) is then the proxy's word. Empty: not behind a proxy, "
+            "forwarded headers are ignored."
+        ),
+    )
+    root_path: str = Field(
+        default="",
+        description=(
+            "The path prefix a proxy serves the gateway under (e.g. /complaints), without a "
+            "trailing slash; empty when served at the root."
+        ),
+    )
     # Hard limits on what one request may carry, and how database outages are answered.
     max_request_bytes: int = Field(
         default=1_000_000,
@@ -210,16 +247,106 @@ class Settings(BaseSettings):
         ),
     )
 
-    @model_validator(mode="after")
-    def _a_bucket_pays_for_any_query_the_cost_limit_lets_through(self) -> Settings:
+    @field_validator("database_url")
+    @classmethod
+    def _an_async_url_of_a_supported_database(cls, value: str) -> str:
+        if not value:
+            return value
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(
+                "not a database URL: expected sqlite+aiosqlite:///path/to/file.db or "
+                "postgresql+asyncpg://user:password@host:5432/database"
+            ) from None
+        backend, driver = url.get_backend_name(), url.get_driver_name()
+        if backend in {"postgresql", "postgres"} and driver != "asyncpg":
+            raise ValueError(
+                "use postgresql+asyncpg:// (the gateway talks to PostgreSQL through asyncpg)"
+            )
+        if backend == "sqlite" and driver != "aiosqlite":
+            raise ValueError(
+                "use sqlite+aiosqlite:/// (the gateway talks to SQLite through aiosqlite)"
+            )
+        if backend not in {"postgresql", "sqlite"}:
+            raise ValueError(
+                f"unsupported database {backend!r}: use sqlite+aiosqlite:/// or "
+                "postgresql+asyncpg://"
+            )
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _a_secret_key_long_enough_to_be_one(cls, value: str) -> str:
+        size = len(value.encode())
+        if value and size < MIN_SECRET_KEY_BYTES:
+            raise ValueError(
+                f"must be at least {MIN_SECRET_KEY_BYTES} bytes, it has {size} (e.g. "
+                "`openssl rand -base64 48`); or leave it empty to generate one in "
+                "DATA_DIR/secret.key"
+            )
+        return value
+
+    @field_validator("legacy_deadline")
+    @classmethod
+    def _a_read_fits_in_the_deadline(cls, value: float, info: ValidationInfo) -> float:
+        read_timeout = info.data.get("legacy_read_timeout")
+        if read_timeout is not None and not read_timeout < value:
+            raise ValueError(
+                f"must be more than LEGACY_READ_TIMEOUT ({read_timeout:g}): one read may not "
+                "outlast the whole call"
+            )
+        return value
+
+    @field_validator("legacy_backoff_max")
+    @classmethod
+    def _the_backoff_cap_is_over_its_base(cls, value: float, info: ValidationInfo) -> float:
+        base = info.data.get("legacy_backoff_base")
+        if base is not None and base > value:
+            raise ValueError(f"must be at least LEGACY_BACKOFF_BASE ({base:g})")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _a_log_level(cls, value: str) -> str:
+        if value.upper() not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+        return value.upper()
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _addresses_or_networks(cls, value: str) -> str:
+        items = [item.strip() for item in value.split(",") if item.strip()]
+        for item in items:
+            if item == "*":
+                continue
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{item!r} is not an IP address or network; give a comma-separated list "
+                    "(e.g. 127.0.0.1,10.0.0.0/8) or *"
+                ) from None
+        return ",".join(items)
+
+    @field_validator("root_path")
+    @classmethod
+    def _a_path_prefix(cls, value: str) -> str:
+        if value and not re.fullmatch(r"(/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)+", value):
+            raise ValueError("must be empty or a path such as /complaints (no trailing slash)")
+        return value
+
+    @field_validator("rate_limit_points")
+    @classmethod
+    def _a_bucket_pays_for_any_query_the_cost_limit_lets_through(
+        cls, value: int, info: ValidationInfo
+    ) -> int:
         """A bucket smaller than GRAPHQL_MAX_COST would refuse, forever, queries the cost
         limit accepts: refuse the contradiction at start-up instead."""
-        if 0 < self.rate_limit_points < self.graphql_max_cost:
-            raise ValueError(
-                f"RATE_LIMIT_POINTS ({self.rate_limit_points}) must be 0 (off) or at least "
-                f"GRAPHQL_MAX_COST ({self.graphql_max_cost})"
-            )
-        return self
+        max_cost = info.data.get("graphql_max_cost")
+        if max_cost is not None and 0 < value < max_cost:
+            raise ValueError(f"must be 0 (off) or at least GRAPHQL_MAX_COST ({max_cost})")
+        return value
 
     @property
     def effective_database_url(self) -> str:
@@ -280,5 +407,29 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """Settings from the process environment, read once."""
+    """Settings from the process environment and ``.env``, read once."""
     return Settings()
+
+
+def problems(error: ValidationError | SourceError) -> list[str]:
+    """One ``VARIABLE: what is wrong`` line per bad setting (values are never repeated:
+    some are secrets)."""
+    if isinstance(error, SourceError):
+        found = re.search(r'field "(\w+)"', str(error))
+        name = found.group(1).upper() if found else "a setting"
+        return [f"{name}: cannot be parsed ({error})"]
+    lines = []
+    for item in error.errors(include_url=False, include_input=False):
+        name = ".".join(str(part) for part in item["loc"]).upper() or "settings"
+        message = str(item["msg"]).removeprefix("Value error, ")
+        if message.startswith("Input should"):
+            message = "must" + message.removeprefix("Input should")
+        lines.append(f"{name}: {message}")
+    return lines
+
+
+def is_settings_error(error: BaseException) -> TypeGuard[ValidationError | SourceError]:
+    """Whether ``error`` says the settings are bad (from reading ``Settings``)."""
+    if isinstance(error, ValidationError):
+        return error.title == Settings.__name__
+    return isinstance(error, SourceError)

@@ -11,11 +11,13 @@ import sys
 import typer
 
 from app.cli import db, keys, legacy, orgs, schema
+from app.cli.common import GatewayGroup
 from app.cli.demo import demo
 from app.cli.records import import_records
 from app.cli.serve import serve
 
 cli = typer.Typer(
+    cls=GatewayGroup,
     help="The complaints gateway: one GraphQL API over native and legacy complaints.",
     no_args_is_help=True,
     add_completion=False,

@@ -1,22 +1,26 @@
-"""What the commands share: running async work against fresh services, UUID options, logging."""
+"""What the commands share: running async work against fresh services, UUID options, logging,
+and start-up errors that explain themselves."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, NoReturn, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
 from app.container import Services  # the CLI's one import of the composition root
 from app.core import ids
 from app.core.errors import GatewayError
 from app.observability import logs as log_format
-from app.settings import Settings, get_settings
+from app.settings import Settings, get_settings, is_settings_error, problems
 
-__all__ = ["Services", "configure_logging", "parse_uuid", "run"]
+__all__ = ["GatewayGroup", "Services", "configure_logging", "fail", "parse_uuid", "run"]
+
+BAD_SETTINGS = 2  # exit status of a command refused for its settings or its environment
 
 T = TypeVar("T")
 
@@ -54,3 +58,23 @@ def configure_logging(settings: Settings) -> None:
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
     log_format.configure_logging(settings)  # LOG_FORMAT, request ids (app/observability/logs.py)
+
+
+def fail(lines: Iterable[str], status: int = BAD_SETTINGS) -> NoReturn:
+    """Exit with ``status`` after one ``error:`` line each on stderr, and no traceback."""
+    for line in lines:
+        typer.echo(f"error: {line}", err=True)
+    raise typer.Exit(status)
+
+
+class GatewayGroup(TyperGroup):
+    """The root command group: bad settings, wherever a command reads them, are one line
+    per variable (``VARIABLE: what is wrong``) and exit status 2, never a traceback."""
+
+    def invoke(self, ctx: Any) -> Any:  # a typer Context (its vendored click's)
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            if not is_settings_error(exc):
+                raise
+            fail(problems(exc))

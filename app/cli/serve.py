@@ -1,14 +1,18 @@
-"""``serve``: run the gateway under uvicorn."""
+"""``serve``: run the gateway under uvicorn, after checks that explain what is wrong."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 import typer
 
-from app.cli.common import configure_logging
+from app.auth.keys import Organization
+from app.cli.common import Services, configure_logging, fail
+from app.core.db import describe_outage, is_unavailable
+from app.core.migrate import is_up_to_date
 from app.observability.logs import logging_config
-from app.settings import get_settings
+from app.settings import Settings, get_settings
 
 
 def serve(
@@ -21,6 +25,15 @@ def serve(
 
     settings = get_settings()
     configure_logging(settings)
+    unreadable = asyncio.run(_preflight(settings))
+    if unreadable:
+        names = ", ".join(f"{org.name} ({org.id})" for org in unreadable)
+        typer.echo(
+            f"warning: SECRET_KEY cannot open the stored legacy password of {names}: their "
+            "legacy reports fail until each account is linked again (complaints-gateway legacy "
+            "link --org ID ... --password-stdin)",
+            err=True,
+        )
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -29,5 +42,33 @@ def serve(
         workers=workers,
         log_level=settings.log_level.lower(),
         log_config=logging_config(settings),  # LOG_FORMAT and request ids, in every worker
-        proxy_headers=False,
+        # Forwarded headers are believed only from the proxies FORWARDED_ALLOW_IPS names.
+        proxy_headers=bool(settings.forwarded_allow_ips),
+        forwarded_allow_ips=settings.forwarded_allow_ips or None,
+        root_path=settings.root_path,
     )
+
+
+async def _preflight(settings: Settings) -> list[Organization]:
+    """Refuse (exit 2) a database that cannot be reached or is not migrated; tell which
+    organizations' legacy passwords SECRET_KEY cannot open."""
+    services = Services.create(settings)
+    try:
+        try:
+            up_to_date = await is_up_to_date(services.engine)
+            organizations = await services.auth.list_organizations() if up_to_date else []
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            fail([f"DATABASE_URL: the database cannot be reached ({describe_outage(exc)})"])
+        if not up_to_date:
+            fail(["the database schema is not up to date: run `complaints-gateway db upgrade`"])
+        unreadable = []
+        for org in organizations:
+            try:
+                await services.legacy.account_with_credentials(org.id)
+            except RuntimeError:  # PasswordBox: sealed under another SECRET_KEY
+                unreadable.append(org)
+        return unreadable
+    finally:
+        await services.aclose()

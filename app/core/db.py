@@ -3,7 +3,9 @@ and how the gateway tells an unreachable database from a bug."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import time
 import weakref
 from datetime import UTC, datetime
@@ -63,8 +65,8 @@ def create_engine(settings: Settings) -> AsyncEngine:
     url = make_url(settings.effective_database_url)
     kwargs: dict[str, Any] = {"echo": settings.database_echo, "pool_pre_ping": True}
     if url.get_backend_name() == "sqlite":
-        if url.database and url.database != ":memory:":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+            create_private_file(Path(url.database))
         kwargs["connect_args"] = {"timeout": 30}
     else:
         kwargs["pool_size"] = settings.database_pool_size
@@ -75,6 +77,34 @@ def create_engine(settings: Settings) -> AsyncEngine:
     if url.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
     return engine
+
+
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+
+
+def create_private_dir(path: Path) -> None:
+    """``path`` (and missing parents), the last one created owner-only (0700)."""
+    path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+
+
+def create_private_file(path: Path) -> None:
+    """The SQLite file, owner-only (0600), in an owner-only folder when the folder is new.
+
+    SQLite gives its -wal and -shm files the mode of the database file, so they are 0600
+    as well. A file left readable by an earlier version is narrowed to 0600. An existing
+    file is never opened here: closing any descriptor of a file drops the POSIX locks the
+    process holds on it, which would break another engine's SQLite connections.
+    """
+    create_private_dir(path.parent)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE))
+    except FileExistsError:
+        with contextlib.suppress(OSError):  # not ours to change: SQLite will say if it fails
+            if path.stat().st_mode & 0o077:
+                path.chmod(PRIVATE_FILE_MODE)
+    except OSError:
+        pass  # SQLite says what is wrong with the path when it opens it
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:

@@ -11,6 +11,12 @@ import pycountry
 
 
 class ComplaintOrigin(StrEnum):
+    """Which system a complaint record comes from.
+
+    NATIVE: The messaging platform's own complaint store.
+    LEGACY_LIST: A legacy WhatCounts mailing list's complaint report.
+    """
+
     NATIVE = "native"
     LEGACY_LIST = "legacy_list"
 

@@ -22,7 +22,7 @@ def load_root_secret(settings: Settings) -> bytes:
         return settings.secret_key.encode()
     path = settings.data_dir / "secret.key"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # owner-only when new
         _write_private(path, secrets.token_urlsafe(48))
     return path.read_text(encoding="utf-8").strip().encode()
 

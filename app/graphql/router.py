@@ -9,10 +9,11 @@ from typing import Any
 from cross_web import AsyncHTTPRequestAdapter
 from cross_web import HTTPException as StrawberryHTTPException
 from fastapi import Request, Response
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.types import QueryParams
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
@@ -23,6 +24,14 @@ from app.core.inputs import MalformedInput, decode_json, require_text
 from app.core.timestamps import format_rfc3339
 from app.graphql.context import GraphQLContext
 from app.graphql.errors import error_body, format_error, outage_of
+from app.graphql.http import (
+    GRAPHQL_RESPONSE_JSON,
+    content_type,
+    error_response,
+    is_request_error,
+    media_type_of,
+    request_error_status,
+)
 from app.graphql.inputs import check_string_literals
 from app.graphql.schema import GatewaySchema
 from app.request_id import request_id_of
@@ -97,14 +106,33 @@ class GatewayGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
     async def run(  # type: ignore[override]
         self, request: Request, context: Any = UNSET, root_value: Any = UNSET
     ) -> Response:
-        """Strawberry answers malformed HTTP requests in plain text; answer them in JSON."""
-        try:
-            return await super().run(request, context=context, root_value=root_value)
-        except StrawberryHTTPException as exc:
-            code = ErrorCode.NOT_FOUND if exc.status_code == 404 else ErrorCode.BAD_REQUEST
-            return JSONResponse(
-                error_body(code, exc.reason, request_id_of(request)), status_code=exc.status_code
+        """GraphQL over HTTP around Strawberry's handling: the response's media type follows
+        ``Accept`` (406 when it names none the gateway writes), a mutation over GET is 405,
+        and Strawberry's plain-text refusals of malformed requests are GraphQL responses."""
+        request_id = request_id_of(request)
+        media_type = media_type_of(request)
+        if media_type is None and not _wants_ide(request):
+            message = "Accept must allow application/graphql-response+json or application/json"
+            return error_response(
+                request, error_body(ErrorCode.BAD_REQUEST, message, request_id), status_code=406
             )
+        try:
+            response = await super().run(request, context=context, root_value=root_value)
+        except StrawberryHTTPException as exc:
+            if isinstance(exc.__cause__, InvalidOperationTypeError):
+                # The draft's rule for GET: only queries; a mutation is 405, and not run.
+                message = "GET only runs queries: send a mutation with POST"
+                body = error_body(ErrorCode.BAD_REQUEST, message, request_id)
+                return error_response(request, body, status_code=405, headers={"Allow": "POST"})
+            code = ErrorCode.NOT_FOUND if exc.status_code == 404 else ErrorCode.BAD_REQUEST
+            body = error_body(code, exc.reason, request_id)
+            return error_response(request, body, status_code=exc.status_code)
+        if media_type == GRAPHQL_RESPONSE_JSON and response.media_type == "application/json":
+            response.headers["content-type"] = content_type(media_type)
+            status = getattr(request.state, "graphql_status", None)
+            if status is not None:
+                response.status_code = status
+        return response
 
     def parse_json(self, data: str | bytes) -> Any:
         """A POST body: a JSON object that ``app.core.inputs`` accepts (a JSON array is left
@@ -122,6 +150,8 @@ class GatewayGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
         """A GET: ``query`` and ``operationName`` are text, ``variables`` and ``extensions``
         JSON that ``app.core.inputs`` accepts."""
         parsed: dict[str, Any] = dict(params)
+        if parsed.get("operationName") == "":
+            del parsed["operationName"]  # the draft: an empty name is no name
         for name in ("query", "operationName"):
             if isinstance(parsed.get(name), str):
                 require_text(parsed[name], name)
@@ -151,13 +181,19 @@ class GatewayGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
         request_id = request_id_of(request)
-        response: GraphQLHTTPResponse = {"data": result.data}
         errors = [*(result.errors or ()), *getattr(request.state, "extra_errors", ())]
         for error in errors:
             outage = outage_of(error)
             if outage is not None and self.database.observe(outage):
                 # No partial answer while the database is away: the request is to be retried.
                 raise Unavailable(retry_after=self.services.settings.database_retry_after)
+        response: GraphQLHTTPResponse = {"data": result.data}
+        if media_type_of(request) == GRAPHQL_RESPONSE_JSON and is_request_error(
+            result.data, errors
+        ):
+            # No data at all: the draft's response has no ``data`` key and a 4xx/5xx status.
+            del response["data"]
+            request.state.graphql_status = request_error_status(errors)
         if errors:
             response["errors"] = [format_error(error, request_id) for error in errors]
         if result.extensions:

@@ -16,13 +16,33 @@ from typing import Any, TypeVar
 from app.core.records import ComplaintOrigin, record_id
 
 
+# Each enum's docstring has one ``NAME: text`` line per member, the member's description
+# wherever it is shown (the GraphQL schema reads them: app/graphql/core/enums.py).
 class ComplaintStatus(StrEnum):
+    """Where a complaint is in triage.
+
+    NEW: Filed and not looked at yet.
+    TRIAGE: Someone is working on it.
+    RESOLVED: Dealt with; it may be reopened (back to TRIAGE).
+    """
+
     NEW = "new"
     TRIAGE = "triage"
     RESOLVED = "resolved"
 
 
 class ComplaintCategory(StrEnum):
+    """What a complaint is about.
+
+    UNWANTED_CONTACT: The recipient does not want messages from this sender.
+    PHISHING_FRAUD: The message looks like phishing or fraud.
+    UNSOLICITED_MARKETING: Marketing the recipient never agreed to receive.
+    OPT_OUT_NOT_HONORED: Messages kept coming after the recipient opted out.
+    WRONG_RECIPIENT: The message was meant for someone else.
+    CONTENT_CONCERN: The content itself is objectionable.
+    OTHER: Anything else.
+    """
+
     UNWANTED_CONTACT = "unwanted_contact"
     PHISHING_FRAUD = "phishing_fraud"
     UNSOLICITED_MARKETING = "unsolicited_marketing"
@@ -33,18 +53,40 @@ class ComplaintCategory(StrEnum):
 
 
 class ComplaintSource(StrEnum):
+    """How a complaint arrived.
+
+    RECIPIENT: A recipient's reply (STOP, HELP or free text).
+    CARRIER: A carrier's 7726 spam report callback.
+    STAFF: Filed by the organization's staff.
+    """
+
     RECIPIENT = "recipient"
     CARRIER = "carrier"
     STAFF = "staff"
 
 
 class NumberType(StrEnum):
+    """Kind of phone number.
+
+    LOCAL: A local (10DLC) number.
+    TOLL_FREE: A toll-free number.
+    SHORT_CODE: A short code.
+    """
+
     LOCAL = "local"
     TOLL_FREE = "toll_free"
     SHORT_CODE = "short_code"
 
 
 class CampaignStatus(StrEnum):
+    """A campaign's registration status with The Campaign Registry.
+
+    PENDING: Submitted and awaiting review.
+    ACTIVE: Approved: messages may be sent under it.
+    REJECTED: Refused by the registry.
+    EXPIRED: No longer registered.
+    """
+
     PENDING = "PENDING"
     ACTIVE = "ACTIVE"
     REJECTED = "REJECTED"
@@ -52,6 +94,16 @@ class CampaignStatus(StrEnum):
 
 
 class OutboundStatus(StrEnum):
+    """Delivery status of a sent message.
+
+    QUEUED: Accepted and waiting to be sent.
+    SENDING: Being handed to the carrier.
+    SENT: Handed to the carrier; no delivery receipt yet.
+    DELIVERED: The carrier confirmed delivery.
+    FAILED: Could not be sent.
+    UNDELIVERED: Sent, but the carrier reported it was not delivered.
+    """
+
     QUEUED = "queued"
     SENDING = "sending"
     SENT = "sent"
@@ -61,6 +113,12 @@ class OutboundStatus(StrEnum):
 
 
 class InboundChannel(StrEnum):
+    """Channel a message was received on.
+
+    SMS: A text message.
+    MMS: A multimedia message.
+    """
+
     SMS = "sms"
     MMS = "mms"
 

@@ -33,6 +33,13 @@ SCOPE_OF = {
 
 
 class OmissionReason(StrEnum):
+    """Why a source is left out of a timeline or summary.
+
+    MISSING_SCOPE: The API key lacks the scope that source needs.
+    NOT_LINKED: The organization has no legacy account linked.
+    NO_LISTS: The legacy account declares no lists for the timeline.
+    """
+
     MISSING_SCOPE = "missing_scope"
     NOT_LINKED = "not_linked"
     NO_LISTS = "no_lists"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from app.core import ids
 from app.core.errors import NotFound
 from app.core.ids import require_uuid
 from app.graphql.complaints.dataloaders import ComplaintById
@@ -23,6 +24,16 @@ async def resolve_complaint(info: Info, complaint_id: str) -> Complaint:
     found = await info.context.loader(ComplaintById).load(parse_complaint_id(complaint_id))
     if found is None:
         raise NotFound("complaint not found")
+    return found
+
+
+async def resolve_node(info: Info, node_id: str) -> Complaint:
+    """A ``Node`` by id. Complaints are the only nodes: an id that is not a UUID, unknown, or
+    another organization's fails as ``complaint`` does for an unknown id."""
+    parsed = ids.parse_uuid(node_id)
+    found = None if parsed is None else await info.context.loader(ComplaintById).load(parsed)
+    if found is None:
+        raise NotFound("node not found")
     return found
 
 

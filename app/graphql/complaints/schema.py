@@ -16,6 +16,7 @@ from app.graphql.complaints.types import (
     IdArgument,
 )
 from app.graphql.context import Info
+from app.graphql.core.types import Node
 from app.graphql.cost import ListSize
 from app.graphql.permissions import requires
 from app.native import models
@@ -32,6 +33,19 @@ class ComplaintQueries:
     )
     async def complaint(self, info: Info, id: IdArgument) -> Complaint:
         return await resolvers.resolve_complaint(info, id)
+
+    @strawberry.field(
+        graphql_type=Node | None,
+        description="Any object by its globally unique id (complaints are the only nodes). An "
+        "unknown id and another organization's id both give null with NOT_FOUND.",
+        extensions=[requires(Scope.COMPLAINTS_READ)],
+    )
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The object's id.")],
+    ) -> Complaint:
+        return await resolvers.resolve_node(info, id)
 
     @strawberry.field(
         description="Your organization's complaints, newest first (keyset pagination on "

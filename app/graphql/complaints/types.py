@@ -27,8 +27,9 @@ from app.graphql.complaints.dataloaders import (
 )
 from app.graphql.context import Info
 from app.graphql.core.dataloaders import KeyedLoader
+from app.graphql.core.enums import register_enum
 from app.graphql.core.records import ComplaintRecord
-from app.graphql.core.types import PageInfo
+from app.graphql.core.types import Node, PageInfo
 from app.graphql.cost import Cost, LegacyPages, ListSize
 from app.graphql.legacy.types import ListComplaintReportType, ListComplaintType
 from app.graphql.permissions import requires
@@ -62,24 +63,25 @@ def _load(info: Info, kind: type[KeyedLoader[K, V]], key: K | None) -> Awaitable
     return None if key is None else info.context.loader(kind).load(key)
 
 
-# The domain enums are the GraphQL enums: registering them keeps one source of truth.
-strawberry.enum(
+# The domain enums are the GraphQL enums: registering them keeps one source of truth (their
+# values are described by the enums' own docstrings).
+register_enum(
     ComplaintStatus,
     name="ComplaintStatus",
     description="Where a complaint is in triage: NEW → TRIAGE → RESOLVED (and RESOLVED → "
     "TRIAGE to reopen).",
 )
-strawberry.enum(ComplaintCategory, name="ComplaintCategory", description="What it is about.")
-strawberry.enum(
+register_enum(ComplaintCategory, name="ComplaintCategory", description="What it is about.")
+register_enum(
     ComplaintSource,
     name="ComplaintSource",
     description="How the complaint arrived: a recipient's reply, a carrier 7726 report, or "
     "filed by staff.",
 )
-strawberry.enum(NumberType, name="NumberType", description="Kind of phone number.")
-strawberry.enum(CampaignStatus, name="CampaignStatus", description="Registration status (TCR).")
-strawberry.enum(OutboundStatus, name="OutboundMessageStatus", description="Delivery status.")
-strawberry.enum(InboundChannel, name="InboundChannel", description="Channel of a received message.")
+register_enum(NumberType, name="NumberType", description="Kind of phone number.")
+register_enum(CampaignStatus, name="CampaignStatus", description="Registration status (TCR).")
+register_enum(OutboundStatus, name="OutboundMessageStatus", description="Delivery status.")
+register_enum(InboundChannel, name="InboundChannel", description="Channel of a received message.")
 
 
 @strawberry.type(name="Campaign", description="A 10DLC campaign messages are sent under.")
@@ -202,13 +204,15 @@ class ComplaintEventType:
 @strawberry.type(
     name="Complaint", description="A complaint about a message, from the native store."
 )
-class ComplaintType(ComplaintRecord):
+class ComplaintType(ComplaintRecord, Node):
     @classmethod
     def is_type_of(cls, obj: object, info: object) -> bool:
         """Pages hold plain native records, not instances of this class."""
         return isinstance(obj, Complaint)
 
-    id: strawberry.ID = strawberry.field(description="Complaint id (UUIDv7, time-ordered).")
+    id: strawberry.ID = strawberry.field(
+        description="Complaint id (UUIDv7, time-ordered, globally unique: `node(id:)` takes it)."
+    )
     org_id: strawberry.ID = strawberry.field(description="The organization that owns it.")
     status: ComplaintStatus = strawberry.field(description="Triage status.")
     category: ComplaintCategory = strawberry.field(description="What it is about.")

@@ -7,8 +7,9 @@ from datetime import datetime
 import strawberry
 
 from app.core.records import ComplaintOrigin
+from app.graphql.core.enums import register_enum
 
-strawberry.enum(
+register_enum(
     ComplaintOrigin,
     name="ComplaintOrigin",
     description="Which system a complaint record comes from: the native store or a legacy "

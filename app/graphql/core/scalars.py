@@ -23,6 +23,7 @@ DateTimeScalar = strawberry.scalar(
     "explicit offset or Z.",
     serialize=format_rfc3339,
     parse_value=parse_datetime,
+    specified_by_url="https://datatracker.ietf.org/doc/html/rfc3339#section-5.6",
 )
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -41,9 +42,11 @@ def parse_date(value: Any) -> date:
 
 DateScalar = strawberry.scalar(
     name="Date",
-    description="A calendar day, exactly yyyy-mm-dd (e.g. 2016-06-15).",
+    description="A calendar day, exactly yyyy-mm-dd (e.g. 2016-06-15): RFC 3339's full-date, "
+    "ISO 8601's calendar date.",
     serialize=date.isoformat,
     parse_value=parse_date,
+    specified_by_url="https://datatracker.ietf.org/doc/html/rfc3339#section-5.6",
 )
 
 # IDs need no override: graphql-core writes non-builtin values (UUIDs) with str().

@@ -1,4 +1,4 @@
-"""Relay connection pieces."""
+"""Relay pieces: the ``Node`` interface and connection pages."""
 
 from __future__ import annotations
 
@@ -21,6 +21,14 @@ class PageSlice(Protocol):
 
     @property
     def end_cursor(self) -> str | None: ...
+
+
+@strawberry.interface(
+    name="Node",
+    description="An object with a globally unique id, which `node(id:)` fetches again.",
+)
+class Node:
+    id: strawberry.ID = strawberry.field(description="Globally unique id.")
 
 
 @strawberry.type(description="Where a page of a connection sits in the whole list.")

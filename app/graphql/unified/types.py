@@ -10,6 +10,7 @@ import strawberry
 from app.auth.scopes import Scope
 from app.core.records import ComplaintOrigin
 from app.graphql.context import Info
+from app.graphql.core.enums import register_enum
 from app.graphql.core.records import ComplaintRecord
 from app.graphql.core.types import PageInfo
 from app.graphql.cost import Cost, ListSize
@@ -18,7 +19,7 @@ from app.native.models import ComplaintCategory, ComplaintStatus
 from app.unified.merge import Record
 from app.unified.timeline import Omission, OmissionReason, SummaryResult, TimelinePage
 
-strawberry.enum(
+register_enum(
     OmissionReason,
     name="OmissionReason",
     description="Why a source is not in the timeline: the key lacks its scope, the "
