@@ -5,6 +5,7 @@ obeying them: tests/browser/test_graphiql.py."""
 from __future__ import annotations
 
 import dataclasses
+import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,8 +15,11 @@ import pytest
 
 from app.container import Services
 from app.main import create_app
-from app.settings import Settings
+from app.settings import Settings, get_settings
 from tests.fixtures.factories import Org
+
+# The module (app.cli exports its command function under the same name).
+demo_command = importlib.import_module("app.cli.demo")
 
 ALLOWED = "https://app.example.com"
 OTHER = "https://evil.example.net"
@@ -171,3 +175,34 @@ def test_origins_are_parsed(value: str, origins: tuple[str, ...]) -> None:
 def test_a_malformed_origin_is_refused_at_start_up(value: str) -> None:
     with pytest.raises(pydantic.ValidationError, match="cors_allow_origins"):
         Settings(cors_allow_origins=value)
+
+
+@pytest.mark.parametrize(
+    ("host", "configured", "expected"),
+    [
+        ("127.0.0.1", None, "http://127.0.0.1:8000,http://localhost:8000"),
+        ("localhost", None, "http://localhost:8000,http://127.0.0.1:8000"),
+        ("192.0.2.7", "", "http://192.0.2.7:8000"),
+        ("::1", None, "http://[::1]:8000"),
+        ("127.0.0.1", ALLOWED, f"{ALLOWED},http://127.0.0.1:8000,http://localhost:8000"),
+        ("127.0.0.1", "*", "*"),
+    ],
+)
+def test_the_demo_allows_its_own_origin(
+    monkeypatch: pytest.MonkeyPatch, host: str, configured: str | None, expected: str
+) -> None:
+    """`complaints-gateway demo` serves with its own origins added to CORS_ALLOW_ORIGINS."""
+    served: list[Settings] = []
+    monkeypatch.setattr(demo_command, "serve", lambda **_: served.append(get_settings()))
+    monkeypatch.delenv("GRAPHIQL_API_KEY", raising=False)
+    if configured is None:
+        monkeypatch.delenv("CORS_ALLOW_ORIGINS", raising=False)
+    else:
+        monkeypatch.setenv("CORS_ALLOW_ORIGINS", configured)
+    try:
+        demo_command._serve_with_graphiql_key(host, 8000, "am_live_demo")
+    finally:
+        get_settings.cache_clear()
+    [settings] = served
+    assert settings.cors_allow_origins == expected
+    assert settings.graphiql_api_key == "am_live_demo"
