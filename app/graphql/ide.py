@@ -172,9 +172,9 @@ SCRIPTS = (
 )
 
 CDN_BANNER = (
-    "This gateway was installed without GraphiQL's own copy (npm was missing), so this page "
-    f"loads GraphiQL and React from {CDN}: without access to it the editor stays blank. "
-    "Run `make assets` (needs nodejs and npm) to serve them from the gateway."
+    "GraphiQL's own copy is not built into this gateway (`make assets` needs nodejs and "
+    f"npm), so this page loads GraphiQL and React from {CDN}: without access to it the "
+    "editor stays blank."
 )
 
 

@@ -8,9 +8,12 @@
   var config = root.dataset;
 
   if (typeof React === "undefined" || typeof ReactDOM === "undefined" || typeof GraphiQL === "undefined") {
-    root.textContent =
+    var message = document.createElement("p");
+    message.className = "ide-loading";
+    message.textContent =
       "GraphiQL's scripts did not load" +
       (config.assets === "cdn" ? " from the CDN (see above)." : ": run `make assets` and reload.");
+    root.replaceChildren(message);
     return;
   }
 
