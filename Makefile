@@ -6,17 +6,31 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo serve test test-sqlite test-postgres lint schema bench mutation clean
+.PHONY: demo serve test test-sqlite test-postgres lint schema bench mutation clean assets
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $@
 
-demo: $(STAMP)
+# GraphiQL's npm packages (pinned in web/package-lock.json), copied into the Python package
+# so that the gateway serves its IDE itself (web/build.mjs). Without npm the page loads them
+# from a CDN and says so; `.ci/run` installs Debian's nodejs and npm when they are missing.
+IDE_ASSETS := app/graphql/static/graphiql/BUILT
+
+assets: $(IDE_ASSETS)
+
+$(IDE_ASSETS): web/package.json web/package-lock.json web/build.mjs
+	@if command -v npm >/dev/null; then \
+		cd web && npm ci --no-audit --no-fund --loglevel=error && node build.mjs; \
+	else \
+		echo "npm is missing: GraphiQL will load from a CDN (apt-get install nodejs npm, then make assets)"; \
+	fi
+
+demo: $(STAMP) $(IDE_ASSETS)
 	$(BIN)/complaints-gateway demo
 
-serve: $(STAMP)
+serve: $(STAMP) $(IDE_ASSETS)
 	$(BIN)/complaints-gateway db upgrade
 	$(BIN)/complaints-gateway serve
 
@@ -28,10 +42,10 @@ lint: $(STAMP)
 # The whole suite twice: on an embedded SQLite file, then on a throwaway PostgreSQL server.
 test: lint test-sqlite test-postgres
 
-test-sqlite: $(STAMP)
+test-sqlite: $(STAMP) $(IDE_ASSETS)
 	$(BIN)/pytest -q
 
-test-postgres: $(STAMP)
+test-postgres: $(STAMP) $(IDE_ASSETS)
 	scripts/with-postgres $(BIN)/pytest -q
 
 schema: $(STAMP)
@@ -56,4 +70,4 @@ mutation: $(STAMP)
 	@$(BIN)/mutmut results
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache web/node_modules app/graphql/static/graphiql

@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Scope
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.container import Services
 from app.core.db import database_health
@@ -78,6 +79,19 @@ def _limit_response(scope: Scope, status_code: int, message: str) -> ASGIApp:
     return fail(request, ErrorCode.BAD_REQUEST, message, status_code=status_code, headers=headers)
 
 
+class ApiCORSMiddleware(CORSMiddleware):
+    """Starlette's CORS, on /graphql and /v1 only (not on the IDE's assets or probes)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and (
+            path.rstrip("/") in (GRAPHQL_PATH, "/v1") or path.startswith("/v1/")
+        ):
+            await super().__call__(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
 def create_app(
     settings: Settings | None = None,
     services: Services | None = None,
@@ -121,6 +135,17 @@ def create_app(
         reject=_limit_response,
     )
     app.add_middleware(RequestIdMiddleware)
+    if settings.cors_origins:
+        # Outermost: a preflight is answered here, and errors (413, 429…) carry the headers.
+        app.add_middleware(
+            ApiCORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=("GET", "POST", "PATCH"),
+            allow_headers=("Authorization", "Content-Type"),
+            allow_credentials=False,
+            expose_headers=("X-Request-Id", "Retry-After"),
+            max_age=settings.cors_max_age,
+        )
     database = database_health(services.engine)
 
     @app.exception_handler(GatewayError)

@@ -247,6 +247,30 @@ class Settings(BaseSettings):
         ),
     )
 
+    # Browsers: cross-origin calls of /graphql and /v1 (CORS).
+    cors_allow_origins: str = Field(
+        default="",
+        # Each origin is scheme://host[:port], exactly as a browser sends it (no path, no
+        # trailing slash); `*` alone allows any origin.
+        pattern=r"^\s*(\*|https?://[^\s/,?#]+(\s*,\s*https?://[^\s/,?#]+)*)?\s*$",
+        description=(
+            "Comma-separated origins (https://app.example.com) whose pages may call /graphql "
+            "and /v1 from a browser, or `*` for any. Credentials (cookies) are never allowed; "
+            "the Authorization and Content-Type headers are. Empty: no CORS header at all."
+        ),
+    )
+    cors_max_age: int = Field(
+        default=600,
+        ge=0,
+        le=86_400,
+        description="Seconds a browser may cache a CORS preflight answer (Access-Control-Max-Age).",
+    )
+
+    @property
+    def cors_origins(self) -> tuple[str, ...]:
+        """CORS_ALLOW_ORIGINS as a tuple (empty when CORS is off)."""
+        return tuple(o.strip() for o in self.cors_allow_origins.split(",") if o.strip())
+
     @field_validator("database_url")
     @classmethod
     def _an_async_url_of_a_supported_database(cls, value: str) -> str:

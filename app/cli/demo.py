@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from app.devtools.demo import DemoSetup, LinkedRealm
     from app.devtools.simulator import SimulatorServer, SimulatorState
 
+# The demo's default host, then the other name a browser may be given for it.
+LOOPBACK_NAMES = ("127.0.0.1", "localhost")
+
 
 def demo(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
@@ -35,6 +38,13 @@ def demo(
     _print_summary(setup, host, port, legacy_port, simulator)
     if serve_after:
         _serve_with_graphiql_key(host, port, setup.keys.every_scope)
+
+
+def own_origins(host: str, port: int) -> list[str]:
+    """The demo's own origins, which it lets call /graphql and /v1 (CORS_ALLOW_ORIGINS):
+    ``http://HOST:PORT``, and on loopback the other name a browser may open it by."""
+    names = [host, *(n for n in LOOPBACK_NAMES if n != host)] if host in LOOPBACK_NAMES else [host]
+    return [f"http://{f'[{name}]' if ':' in name else name}:{port}" for name in names]
 
 
 def _bind_simulator(state: SimulatorState, host: str, port: int) -> SimulatorServer:
@@ -66,8 +76,14 @@ def _print_summary(
     realms = [f"    {_describe(link)}" for link in setup.links]
     if simulator is not None:
         url = f"http://{host}:{port}/graphql"
+        key_note = (
+            "opens with the every-scope key in its headers"
+            if host in (*LOOPBACK_NAMES, "::1")
+            else f"the every-scope key is in its headers only at http://127.0.0.1:{port}/graphql"
+        )
         lines += [
-            f"  GraphiQL: {url}  (opens with the every-scope key in its headers)",
+            f"  GraphiQL: {url}  ({key_note})",
+            f"  CORS: pages of {' and '.join(own_origins(host, port))} may call it",
             f"  legacy WhatCounts simulator: {simulator.base_url} (its year ends today)",
             *realms,
             f'  curl: curl -s {url} -H "Authorization: Bearer {read}" '
@@ -112,7 +128,19 @@ def _ids(list_ids: list[str]) -> str:
 
 
 def _serve_with_graphiql_key(host: str, port: int, key: str) -> None:
-    """Serve in the foreground, GraphiQL opening with ``key`` in its headers."""
+    """Serve in the foreground, GraphiQL opening with ``key`` in its headers (on loopback),
+    the demo's own origins added to CORS_ALLOW_ORIGINS."""
     os.environ["GRAPHIQL_API_KEY"] = key
+    os.environ["CORS_ALLOW_ORIGINS"] = _with_origins(
+        os.environ.get("CORS_ALLOW_ORIGINS", ""), own_origins(host, port)
+    )
     get_settings.cache_clear()
     serve(host=host, port=port, workers=1)
+
+
+def _with_origins(configured: str, origins: list[str]) -> str:
+    """CORS_ALLOW_ORIGINS as configured, plus ``origins`` (``*`` already allows them)."""
+    listed = [o.strip() for o in configured.split(",") if o.strip()]
+    if listed == ["*"]:
+        return "*"
+    return ",".join(dict.fromkeys([*listed, *origins]))

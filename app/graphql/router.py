@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter
 from cross_web import HTTPException as StrawberryHTTPException
-from fastapi import Request, Response
+from fastapi import Request, Response, WebSocket, status
 from fastapi.responses import HTMLResponse
+from fastapi.routing import APIWebSocketRoute
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.types import QueryParams
@@ -21,7 +20,6 @@ from app.container import Services
 from app.core.db import database_health
 from app.core.errors import ErrorCode, Unavailable
 from app.core.inputs import MalformedInput, decode_json, require_text
-from app.core.timestamps import format_rfc3339
 from app.graphql.context import GraphQLContext
 from app.graphql.errors import error_body, format_error, outage_of
 from app.graphql.http import (
@@ -32,49 +30,10 @@ from app.graphql.http import (
     media_type_of,
     request_error_status,
 )
+from app.graphql.ide import StaticAssets, render_page
 from app.graphql.inputs import check_string_literals
 from app.graphql.schema import GatewaySchema
 from app.request_id import request_id_of
-
-FIRST_QUERY = """# Your organization's newest complaints, with what they point at.
-query FirstLook {
-  viewer { organizationId scopes keyPrefix }
-  complaintCounts { new inTriage resolvedRecent resolvedWindowDays }
-  complaints(first: 5, filter: { status: NEW }) {
-    totalCount
-    pageInfo { hasNextPage endCursor }
-    edges {
-      node {
-        id status category source reporterNumber excerpt createdAt
-        phoneNumber { number label }
-        campaign { tcrCampaignId status }
-        history { fromStatus toStatus createdAt }
-      }
-    }
-  }
-  # Both sources in one timeline: the last 30 days, newest first.
-  complaintTimeline(start: "__START__", end: "__END__", first: 10) {
-    totalCount origins legacyLists
-    omittedOrigins { origin reason missingScopes }
-    edges { node {
-      __typename occurredAt origin contactPhone contactEmail
-      ... on Complaint { status category relatedLegacyComplaints { listId date email } }
-      ... on ListComplaint { listId email relatedNativeComplaints { id status } }
-    } }
-  }
-  complaintSummary(start: "__START__", end: "__END__") {
-    total byOrigin { origin count } byList { listId count } daily { day native legacy }
-  }
-  # The legacy WhatCounts report of mailing list 11 (needs lists:read).
-  listComplaintReport(listId: "11") {
-    complaintTotal
-    complaints(first: 3) {
-      totalCount
-      edges { node { date email firstName lastName phone country } }
-    }
-  }
-}
-"""
 
 
 def _wants_ide(request: Request) -> bool:
@@ -101,7 +60,21 @@ class GatewayGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
             schema,
             context_getter=context_getter,
             graphql_ide="graphiql" if services.settings.graphiql else None,
+            subscription_protocols=(),
         )
+        # No subscriptions: a WebSocket handshake is refused (403) before it is accepted,
+        # rather than failing in Strawberry's handler with a 500 and a traceback.
+        self.routes[:] = [r for r in self.routes if not isinstance(r, APIWebSocketRoute)]
+        self.add_api_websocket_route("", _refuse_websocket)
+        if services.settings.graphiql:
+            assets = StaticAssets()
+
+            async def static(path: str, request: Request) -> Response:
+                return await assets.response(path, request.scope)
+
+            self.add_api_route(
+                "/static/{path:path}", static, methods=["GET", "HEAD"], include_in_schema=False
+            )
 
     async def run(  # type: ignore[override]
         self, request: Request, context: Any = UNSET, root_value: Any = UNSET
@@ -201,18 +174,11 @@ class GatewayGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
         return response
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
-        """GraphiQL with a first query, and (in the demo) the demo key in its headers."""
-        html = self.graphql_ide_html
-        today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-        query = FIRST_QUERY.replace(
-            "__START__", format_rfc3339(today - timedelta(days=29))
-        ).replace("__END__", format_rfc3339(today + timedelta(days=1)))
-        html = html.replace("parameters.q || EXAMPLE_QUERY", f"parameters.q || {json.dumps(query)}")
-        key = self.services.settings.graphiql_api_key
-        if key:
-            headers = json.dumps(json.dumps({"Authorization": f"Bearer {key}"}, indent=2))
-            html = html.replace(
-                "React.useState(parameters.headers)",
-                f"React.useState(parameters.headers || {headers})",
-            )
-        return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+        """The gateway's own GraphiQL page (app/graphql/ide.py): a first query, and the
+        demo key in its headers for a loopback request."""
+        base = request.url.path.rstrip("/")
+        return render_page(request.scope, base, self.services.settings.graphiql_api_key)
+
+
+async def _refuse_websocket(websocket: WebSocket) -> None:
+    await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason="no WebSocket here")
