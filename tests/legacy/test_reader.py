@@ -24,7 +24,14 @@ from app.legacy.models import (
     ReportPage,
     ReportQuery,
 )
-from app.legacy.reports import MAX_REPORT_PAGE, ReportReader, _Read, open_report, read_window
+from app.legacy.reports import (
+    MAX_REPORT_PAGE,
+    ReportReader,
+    Window,
+    _Read,
+    open_report,
+    read_window,
+)
 from app.legacy.service import LegacyService
 from tests.fixtures.records import ORG_ID, account, legacy_row
 
@@ -621,3 +628,103 @@ async def test_a_read_of_one_list_never_answers_for_another() -> None:
     other = await reader.rows_between(site.linked, "13", T0, T0 + 5 * MINUTE)
     assert {row.list_id for row in other} == {"13"}
     assert sorted({key.query.list_id for key in site.requests}) == ["12", "13"]
+
+
+# -- the total rides on the window's page -------------------------------------------------
+
+
+@pytest.mark.parametrize("total_first", [True, False])
+@pytest.mark.parametrize(
+    ("first", "skips"),
+    [
+        (500, [0, 500, 1000]),
+        (100, [0] * 5 + [500] * 5 + [1000] * 5),
+        (450, [0, 0, 500, 500, 1000, 1000]),  # windows across two pages: both, once each
+    ],
+)
+async def test_a_walk_asking_the_total_with_every_window_costs_only_the_windows_pages(
+    total_first: bool, first: int, skips: list[int]
+) -> None:
+    site = FakeSite(1455)
+    seen: list[int] = []
+    offset = 0
+    while True:
+        reader = reader_of(site)  # one request per window, as a UI walks
+        window = reader.window(QUERY, offset, first)
+        total = reader.total(QUERY)
+        got = (
+            await asyncio.gather(total, window)
+            if total_first
+            else await asyncio.gather(window, total)
+        )
+        count, page = (got[0], got[1]) if total_first else (got[1], got[0])
+        assert isinstance(count, int)
+        assert isinstance(page, Window)
+        assert count == page.total == 1455
+        seen += positions(page.rows)
+        if page.end_offset >= page.total:
+            break
+        offset = page.end_offset
+    assert seen == list(range(1455))  # every row once, in order
+    assert site.skips == skips
+
+
+async def test_the_total_joins_a_page_in_flight_instead_of_asking_for_the_first() -> None:
+    site = FakeSite(1455)
+    reader = reader_of(site)
+    page = reader.page(QUERY, 1000)
+    assert await reader.total(QUERY) == 1455
+    assert (await page).total == 1455
+    assert site.skips == [1000]
+
+
+async def test_the_total_started_before_a_window_waits_for_the_windows_page() -> None:
+    site = FakeSite(1455)
+    reader = reader_of(site)
+    total = asyncio.ensure_future(reader.total(QUERY))
+    window = asyncio.ensure_future(reader.window(QUERY, 700, 10))  # started in the same tick
+    assert await total == 1455
+    assert positions((await window).rows) == list(range(700, 710))
+    assert site.skips == [500]
+
+
+async def test_the_total_alone_reads_the_first_page_once() -> None:
+    site = FakeSite(1455)
+    reader = reader_of(site)
+    assert tuple(await asyncio.gather(reader.total(QUERY), reader.total(QUERY))) == (1455, 1455)
+    assert site.skips == [0]
+
+
+async def test_the_total_past_the_end_comes_with_the_empty_page() -> None:
+    site = FakeSite(10)
+    reader = reader_of(site)
+    total, window = await asyncio.gather(reader.total(QUERY), reader.window(QUERY, 500, 5))
+    assert total == window.total == 10
+    assert (window.rows, window.end_offset) == ([], 500)
+    assert site.skips == [500]
+
+
+async def test_the_total_fails_with_the_page_it_joined_and_asks_nothing_more() -> None:
+    site = FakeSite(1455)
+    site.failure = "the site is down"
+    reader = reader_of(site)
+    window = asyncio.ensure_future(reader.window(QUERY, 600, 10))
+    with pytest.raises(RuntimeError, match="the site is down"):
+        await reader.total(QUERY)
+    with pytest.raises(RuntimeError, match="the site is down"):
+        await window
+    with pytest.raises(RuntimeError, match="the site is down"):
+        await reader.total(QUERY)  # the failed page again, not a new request
+    assert site.skips == [500]
+
+
+async def test_the_total_prefers_a_page_that_arrived_to_one_that_failed() -> None:
+    site = FakeSite(1455)
+    reader = reader_of(site)
+    await reader.page(QUERY, 500)
+    site.failure = "later pages fail"
+    with pytest.raises(RuntimeError):
+        await reader.page(QUERY, 0)
+    reader.totals.clear()  # as if only the pages were known
+    assert await reader.total(QUERY) == 1455
+    assert site.skips == [500, 0]
