@@ -126,8 +126,9 @@ class ListComplaintReportType:
     end: date | None = strawberry.field(description="First day excluded (site time zone).")
 
     @strawberry.field(
-        description="How many complaints the report holds (one upstream request). Cost: one "
-        "legacy page.",
+        description="How many complaints the report holds: the site's complaintTotal, which "
+        "every page carries. Asked next to a window of the same report it comes with the "
+        "window's page; alone it costs one upstream request. Cost: one legacy page.",
         directives=[LegacyPages(fixed=1)],
     )
     @staticmethod
