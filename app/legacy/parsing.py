@@ -8,6 +8,7 @@ no zone) are read in the account's IANA zone and converted to UTC.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -51,6 +52,13 @@ class BadResponse(ValueError):
     """The body is not the report's shape; the message names what is wrong (no data)."""
 
 
+# Each distinct timestamp string is read once per zone while it stays among the most recent
+# ones: a page read again (a walk in windows smaller than a page, with the page cache off)
+# costs no timestamp parsing. Only readable timestamps are kept (an exception is not cached).
+TIMESTAMP_CACHE_SIZE = 8192
+
+
+@functools.lru_cache(maxsize=TIMESTAMP_CACHE_SIZE)
 def parse_timestamp(value: str, zone: ZoneInfo) -> datetime:
     """A site-local timestamp as UTC. An ambiguous time (DST fall-back) is read as the
     first of its two occurrences; a time skipped by DST spring-forward is read with the

@@ -437,3 +437,24 @@ def test_a_blank_id_is_absent_and_a_blank_realm_is_not_the_accounts() -> None:
     )
     assert [(r.position, r.subscriber_id) for r in page.rows] == [(0, None)]
     assert page.dropped_foreign_rows == 1
+
+
+def test_each_distinct_timestamp_is_read_once_per_zone() -> None:
+    parse_timestamp.cache_clear()
+    row = {"date": "Feb 21, 2016 4:53:40 PM", "createdDate": "Feb 21, 2016 4:53:40 PM"}
+    body = {"complaintTotal": 3, "subscribers": [dict(row, realmId=1561)] * 3}
+    page = parse_page(body, list_id="12", skip=0, zone=NEW_YORK, realm_id=1561)
+    assert {r.date for r in page.rows} == {utc(2016, 2, 21, 21, 53, 40)}
+    info = parse_timestamp.cache_info()
+    assert (info.misses, info.hits) == (1, 5)
+    # The same text in another zone is another instant, read on its own.
+    assert parse_timestamp(row["date"], TOKYO) == utc(2016, 2, 21, 7, 53, 40)
+    assert parse_timestamp.cache_info().misses == 2
+
+
+def test_an_unreadable_timestamp_is_refused_every_time() -> None:
+    parse_timestamp.cache_clear()
+    for _ in range(2):
+        with pytest.raises(BadResponse):
+            parse_timestamp("Feb 30, 2016 4:53:40 PM", UTC_ZONE)
+    assert parse_timestamp.cache_info().currsize == 0
