@@ -130,15 +130,15 @@ class DocumentRegistry:
         return bool(result.rowcount)
 
 
-# KEYS: the document, the index (sorted set of hashes by expiry). ARGV: the hash, the
-# document, the TTL in ms, the most documents kept. Expired hashes leave the index, then
-# those nearest their expiry go until at most ARGV[4] remain.
+# KEYS: the document, the index (sorted set of hashes by expiry, in microseconds). ARGV:
+# the hash, the document, the TTL in ms, the most documents kept. Expired hashes leave the
+# index, then those nearest their expiry go until at most ARGV[4] remain.
 _PUT = """
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local ttl, bound = tonumber(ARGV[3]), tonumber(ARGV[4])
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ttl)
-redis.call('ZADD', KEYS[2], now + ttl, ARGV[1])
+redis.call('ZADD', KEYS[2], now + ttl * 1000, ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 local excess = redis.call('ZCARD', KEYS[2]) - bound
 if excess > 0 then
@@ -160,10 +160,10 @@ if not document then
   return nil
 end
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local ttl = tonumber(ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ttl)
-redis.call('ZADD', KEYS[2], 'XX', now + ttl, ARGV[1])
+redis.call('ZADD', KEYS[2], 'XX', now + ttl * 1000, ARGV[1])
 redis.call('PEXPIRE', KEYS[2], ttl)
 return document
 """
