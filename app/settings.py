@@ -427,6 +427,29 @@ class Settings(BaseSettings):
             "closes the circuit, its failure opens it again)."
         ),
     )
+    persisted_queries_only: bool = Field(
+        default=False,
+        description=(
+            "Allow-list mode: only documents registered with `documents add` run (sent by "
+            "hash, or in full when their hash is registered); anything else is refused "
+            "before it is parsed, and GraphiQL is not served."
+        ),
+    )
+    persisted_queries_cache_size: int = Field(
+        default=1000,
+        ge=0,
+        le=1_000_000,
+        description=(
+            "Automatic persisted queries: most documents each process keeps (least recently "
+            "used first out), and, with REDIS_URL, Redis keeps; 0 turns APQ off."
+        ),
+    )
+    persisted_queries_ttl: int = Field(
+        default=86_400,
+        ge=1,
+        le=30 * 86_400,
+        description="Seconds an automatic persisted query stays in Redis after its last use.",
+    )
 
 
 @lru_cache(maxsize=1)

@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from app.cli import db, keys, legacy, orgs, schema
+from app.cli import db, documents, keys, legacy, orgs, schema
 from app.cli.common import GatewayGroup
 from app.cli.demo import demo
 from app.cli.records import import_records
@@ -27,6 +27,7 @@ cli.add_typer(orgs.commands, name="orgs")
 cli.add_typer(keys.commands, name="keys")
 cli.add_typer(schema.commands, name="schema")
 cli.add_typer(legacy.commands, name="legacy")
+cli.add_typer(documents.commands, name="documents")
 cli.command("import")(import_records)
 cli.command("serve")(serve)
 cli.command("demo")(demo)

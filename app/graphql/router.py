@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.routing import APIWebSocketRoute
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.http.types import QueryParams
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
@@ -18,10 +19,11 @@ from strawberry.types.unset import UNSET
 
 from app.container import Services
 from app.core.db import database_health
-from app.core.errors import ErrorCode, Unavailable
+from app.core.errors import ErrorCode, GatewayError, Unavailable
 from app.core.inputs import MalformedInput, decode_json, require_text
+from app.core.persisted import DocumentRegistry
 from app.graphql.context import GraphQLContext
-from app.graphql.errors import error_body, format_error, outage_of
+from app.graphql.errors import camel, error_body, format_error, outage_of
 from app.graphql.http import (
     GRAPHQL_RESPONSE_JSON,
     content_type,
@@ -32,19 +34,38 @@ from app.graphql.http import (
 )
 from app.graphql.ide import StaticAssets, render_page
 from app.graphql.inputs import check_string_literals
+from app.graphql.persisted import PersistedQueries
 from app.graphql.schema import GatewaySchema
 from app.request_id import request_id_of
 
 
 def _wants_ide(request: Request) -> bool:
-    """The one request served without a key: the GraphiQL page itself."""
-    return request.method == "GET" and "query" not in request.query_params
+    """The one request served without a key: the GraphiQL page itself (a GET with neither a
+    document nor a persisted query's hash)."""
+    params = request.query_params
+    return request.method == "GET" and "query" not in params and "extensions" not in params
+
+
+class PersistedRefusal(Exception):
+    """A request refused for its persisted query (unknown hash, hash that is not the
+    query's, a document outside the allow-list), before anything parsed it."""
+
+    def __init__(self, error: GatewayError) -> None:
+        super().__init__(error.message)
+        self.error = error
 
 
 class GatewayGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
     def __init__(self, schema: GatewaySchema, services: Services) -> None:
         self.services = services
         self.database = database_health(services.engine)
+        settings = services.settings
+        self.persisted = PersistedQueries(
+            settings, DocumentRegistry(services.engine), services.shared
+        )
+        # Allow-list mode runs registered documents only: GraphiQL's ad-hoc documents and
+        # its introspection would all be refused, so the page is not served at all.
+        ide = settings.graphiql and not settings.persisted_queries_only
 
         async def context_getter(request: Request) -> GraphQLContext:
             request_id = request_id_of(request)
@@ -59,14 +80,14 @@ class GatewayGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
         super().__init__(
             schema,
             context_getter=context_getter,
-            graphql_ide="graphiql" if services.settings.graphiql else None,
+            graphql_ide="graphiql" if ide else None,
             subscription_protocols=(),
         )
         # No subscriptions: a WebSocket handshake is refused (403) before it is accepted,
         # rather than failing in Strawberry's handler with a 500 and a traceback.
         self.routes[:] = [r for r in self.routes if not isinstance(r, APIWebSocketRoute)]
         self.add_api_websocket_route("", _refuse_websocket)
-        if services.settings.graphiql:
+        if ide:
             assets = StaticAssets()
 
             async def static(path: str, request: Request) -> Response:
@@ -100,12 +121,33 @@ class GatewayGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
             code = ErrorCode.NOT_FOUND if exc.status_code == 404 else ErrorCode.BAD_REQUEST
             body = error_body(code, exc.reason, request_id)
             return error_response(request, body, status_code=exc.status_code)
+        except PersistedRefusal as refusal:
+            return self._refuse_persisted(request, refusal.error)
         if media_type == GRAPHQL_RESPONSE_JSON and response.media_type == "application/json":
             response.headers["content-type"] = content_type(media_type)
             status = getattr(request.state, "graphql_status", None)
             if status is not None:
                 response.status_code = status
         return response
+
+    def _refuse_persisted(self, request: Request, error: GatewayError) -> Response:
+        """A request error in the GraphQL response shape: 200 with ``data: null`` in
+        ``application/json`` (what Apollo's clients expect of ``PersistedQueryNotFound``),
+        400 without ``data`` in ``application/graphql-response+json``; never cached."""
+        extensions: dict[str, Any] = dict(error.extensions)
+        if error.details:
+            extensions["details"] = {camel(k): v for k, v in error.details.items()}
+        body = error_body(error.code, error.message, request_id_of(request), **extensions)
+        status_code = 400 if media_type_of(request) == GRAPHQL_RESPONSE_JSON else 200
+        return error_response(
+            request, body, status_code=status_code, headers={"Cache-Control": "no-store"}
+        )
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        """Strawberry's rule, but a GET carrying a persisted query's hash is a request."""
+        return super().should_render_graphql_ide(request) and (
+            request.query_params.get("extensions") is None
+        )
 
     def parse_json(self, data: str | bytes) -> Any:
         """A POST body: a JSON object that ``app.core.inputs`` accepts (a JSON array is left
@@ -142,12 +184,18 @@ class GatewayGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
     async def parse_http_body(
         self, request: AsyncHTTPRequestAdapter
     ) -> GraphQLRequestData | list[GraphQLRequestData]:
-        """Strawberry's parsing, then the text rule for the document's string literals."""
+        """Strawberry's parsing, the text rule for the document's string literals, then the
+        persisted query: the document to run comes from the hash, or the text is checked
+        against it (app/graphql/persisted.py)."""
         parsed = await super().parse_http_body(request)
         max_tokens = self.services.settings.graphql_max_tokens
         for item in parsed if isinstance(parsed, list) else [parsed]:
             if item.query:
                 check_string_literals(item.query, max_tokens)
+            try:
+                item.query = await self.persisted.resolve(item.query, item.extensions)
+            except GatewayError as exc:
+                raise PersistedRefusal(exc) from None
         return parsed
 
     async def process_result(

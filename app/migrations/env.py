@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from app.auth import tables as _auth_tables  # noqa: F401  (registers tables)
+from app.core import persisted as _persisted_tables  # noqa: F401  (registers tables)
 from app.core.db import metadata
 from app.legacy import tables as _legacy_tables  # noqa: F401  (registers tables)
 from app.native import tables as _native_tables  # noqa: F401  (registers tables)
