@@ -427,6 +427,28 @@ class Settings(BaseSettings):
             "closes the circuit, its failure opens it again)."
         ),
     )
+    graphql_document_cache_size: int = Field(
+        default=1000,
+        ge=0,
+        le=100_000,
+        description=(
+            "Distinct GraphQL documents each process keeps parsed and validated (with their "
+            "static cost), least recently used out first; 0 is off."
+        ),
+    )
+    gc_tuning: bool = Field(
+        default=True,
+        description=(
+            "`serve` freezes the objects built at start-up out of the cyclic garbage "
+            "collector and raises its generation-0 threshold to GC_GEN0_THRESHOLD."
+        ),
+    )
+    gc_gen0_threshold: int = Field(
+        default=50_000,
+        ge=100,
+        le=10_000_000,
+        description="Allocations between generation-0 collections under `serve` with GC_TUNING.",
+    )
 
 
 @lru_cache(maxsize=1)
