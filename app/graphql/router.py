@@ -20,6 +20,7 @@ from app.container import Services
 from app.core.db import database_health
 from app.core.errors import ErrorCode, Unavailable
 from app.core.inputs import MalformedInput, decode_json, require_text
+from app.core.jsonbytes import dumps
 from app.graphql.context import GraphQLContext
 from app.graphql.errors import error_body, format_error, outage_of
 from app.graphql.http import (
@@ -106,6 +107,10 @@ class GatewayGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
             if status is not None:
                 response.status_code = status
         return response
+
+    def encode_json(self, data: object) -> bytes:
+        """Responses written by orjson (``app.core.jsonbytes``): the same JSON values."""
+        return dumps(data)
 
     def parse_json(self, data: str | bytes) -> Any:
         """A POST body: a JSON object that ``app.core.inputs`` accepts (a JSON array is left
