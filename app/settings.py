@@ -44,7 +44,15 @@ class Settings(BaseSettings):
         default="",
         description="SQLAlchemy async URL; empty means a SQLite file under DATA_DIR.",
     )
-    database_pool_size: int = Field(default=10, ge=1, le=200)
+    database_pool_size: int = Field(
+        default=10,
+        ge=1,
+        le=200,
+        description=(
+            "Connections each process keeps open, SQLite file or PostgreSQL (and as many "
+            "overflow connections)."
+        ),
+    )
     database_echo: bool = False
     secret_key: str = Field(
         default="",
