@@ -44,7 +44,15 @@ class Settings(BaseSettings):
         default="",
         description="SQLAlchemy async URL; empty means a SQLite file under DATA_DIR.",
     )
-    database_pool_size: int = Field(default=10, ge=1, le=200)
+    database_pool_size: int = Field(
+        default=10,
+        ge=1,
+        le=200,
+        description=(
+            "Connections each process keeps open, SQLite file or PostgreSQL (and as many "
+            "overflow connections)."
+        ),
+    )
     database_echo: bool = False
     secret_key: str = Field(
         default="",
@@ -449,6 +457,28 @@ class Settings(BaseSettings):
         ge=1,
         le=30 * 86_400,
         description="Seconds an automatic persisted query stays in Redis after its last use.",
+    )
+    graphql_document_cache_size: int = Field(
+        default=1000,
+        ge=0,
+        le=100_000,
+        description=(
+            "Distinct GraphQL documents each process keeps parsed and validated (with their "
+            "static cost), least recently used out first; 0 is off."
+        ),
+    )
+    gc_tuning: bool = Field(
+        default=True,
+        description=(
+            "`serve` freezes the objects built at start-up out of the cyclic garbage "
+            "collector and raises its generation-0 threshold to GC_GEN0_THRESHOLD."
+        ),
+    )
+    gc_gen0_threshold: int = Field(
+        default=50_000,
+        ge=100,
+        le=10_000_000,
+        description="Allocations between generation-0 collections under `serve` with GC_TUNING.",
     )
 
 

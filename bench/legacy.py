@@ -51,7 +51,7 @@ async def main(latency_ms: int) -> None:
             settings = Settings(
                 database_url=f"sqlite+aiosqlite:///{tmp}/bench-{cache_ttl}.db",
                 data_dir=Path(tmp),
-                secret_key="bench",
+                secret_key="bench-secret-key-of-at-least-thirty-two-bytes",
                 legacy_cache_ttl=cache_ttl,
                 rate_limit_points=0,  # latency, not limits
             )

@@ -42,7 +42,10 @@ async def main(complaints: int, rounds: int) -> None:
         url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite+aiosqlite:///{tmp}/bench.db"
         # Latency, not limits: no per-key bucket (a long run would spend it).
         settings = Settings(
-            database_url=url, data_dir=Path(tmp), secret_key="bench", rate_limit_points=0
+            database_url=url,
+            data_dir=Path(tmp),
+            secret_key="bench-secret-key-of-at-least-thirty-two-bytes",
+            rate_limit_points=0,
         )
         services = Services.create(settings)
         await upgrade(services.engine)

@@ -61,7 +61,8 @@ async def main(latency_ms: int, page: int) -> None:
         for cache_ttl in (0.0, 60.0):
             settings = Settings(
                 database_url=f"sqlite+aiosqlite:///{tmp}/timeline-{cache_ttl}.db",
-                data_dir=Path(tmp), secret_key="bench", legacy_cache_ttl=cache_ttl,
+                data_dir=Path(tmp), legacy_cache_ttl=cache_ttl,
+                secret_key="bench-secret-key-of-at-least-thirty-two-bytes",
                 rate_limit_points=0,  # latency, not limits
             )  # fmt: skip
             services = Services.create(settings)

@@ -4,12 +4,14 @@ SECRET_KEY cannot open named, proxy settings handed to uvicorn, .env read."""
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
 
+from app.cli.serve import tune_gc
 from app.container import Services
 from app.settings import Settings
 from tests.fixtures.cli import run_cli
@@ -95,7 +97,8 @@ async def test_serve_hands_the_proxy_settings_to_uvicorn(
     )
     assert result.exit_code == 0, result.stderr
     [call] = uvicorn_runs
-    assert call["app"] == "app.main:create_app"
+    assert call["app"] == "app.cli.serve:create_served_app"
+    assert call["factory"] is True
     assert call["port"] == 9999
     assert call["proxy_headers"] is True
     assert call["forwarded_allow_ips"] == "10.0.0.0/8,127.0.0.1"
@@ -199,3 +202,16 @@ async def test_schema_export_with_bad_settings_is_one_line_too(
     assert result.stderr.splitlines() == [
         "error: GRAPHQL_MAX_COST: must be greater than or equal to 1"
     ]
+
+
+def test_serve_tunes_the_garbage_collector_unless_told_not_to() -> None:
+    threshold = gc.get_threshold()
+    try:
+        tune_gc(Settings(gc_tuning=False, gc_gen0_threshold=12_345))
+        assert gc.get_threshold() == threshold
+        tune_gc(Settings(gc_gen0_threshold=12_345))
+        assert gc.get_threshold() == (12_345, *threshold[1:])
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)

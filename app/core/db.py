@@ -67,6 +67,11 @@ def create_engine(settings: Settings) -> AsyncEngine:
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
             create_private_file(Path(url.database))
+            # A file database gets SQLAlchemy's AsyncAdaptedQueuePool (5 + 10 overflow by
+            # default): DATABASE_POOL_SIZE sizes it as it sizes PostgreSQL's. (An in-memory
+            # database has one connection, a StaticPool, that takes no size.)
+            kwargs["pool_size"] = settings.database_pool_size
+            kwargs["max_overflow"] = settings.database_pool_size
         kwargs["connect_args"] = {"timeout": 30}
     else:
         kwargs["pool_size"] = settings.database_pool_size

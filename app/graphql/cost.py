@@ -187,18 +187,31 @@ class CostModel:
         now: datetime,
     ) -> int:
         """The estimate: points the document may cost at most (see the module's rules)."""
+        return self.estimate(document, operation_name, variables, now)[0]
+
+    def estimate(
+        self,
+        document: DocumentNode,
+        operation_name: str | None,
+        variables: Mapping[str, Any],
+        now: datetime,
+    ) -> tuple[int, bool]:
+        """``requested``, and whether it is static: the operation declares no variable and
+        no window was measured from ``now``, so any request of this document and operation
+        costs the same (the document cache keeps such estimates)."""
         walk = _Walk(self, document, variables, now)
         operation = walk.operation(operation_name)
         if operation is None:
-            return 0
+            return 0, True
         root = self.schema.get_root_type(operation.operation)
         if root is None:
-            return 0
+            return 0, True
         tally = Tally()
         points = walk.selection(operation.selection_set, root, None, 1, tally)
         if operation.operation.value == "mutation":
             points += MUTATION_POINTS
-        return points + tally.legacy_pages(self.max_days) * LEGACY_PAGE_POINTS
+        static = not operation.variable_definitions and not walk.used_now
+        return points + tally.legacy_pages(self.max_days) * LEGACY_PAGE_POINTS, static
 
     def actual(
         self,
@@ -234,6 +247,7 @@ class _Walk:
         self.inputs = dict(variables)
         self.variables: VariableValues | None = None
         self.now = now
+        self.used_now = False  # a window's end defaulted to ``now``
         self.max_days = model.max_days
         self.fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
@@ -478,7 +492,10 @@ class _Walk:
                     return None
             return None
 
-        end = instant(args.get("end")) or self.now
+        end = instant(args.get("end"))
+        if end is None:
+            self.used_now = True
+            end = self.now
         start = instant(args.get("start")) or end - timedelta(days=self.max_days)
         if not start < end or end - start > timedelta(days=self.max_days):
             return None

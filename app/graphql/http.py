@@ -21,9 +21,10 @@ from typing import Any
 
 from graphql import GraphQLError
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse as StarletteJSONResponse
 
 from app.core.errors import ErrorCode
+from app.core.jsonbytes import dumps
 from app.graphql.errors import gateway_error_of
 
 APPLICATION_JSON = "application/json"
@@ -33,6 +34,13 @@ GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 SUPPORTED = (APPLICATION_JSON, GRAPHQL_RESPONSE_JSON)
 
 _EXACT, _SUBTYPE_WILDCARD, _WILDCARD = 2, 1, 0
+
+
+class JSONResponse(StarletteJSONResponse):
+    """Starlette's JSON response, written by orjson (``app.core.jsonbytes``)."""
+
+    def render(self, content: Any) -> bytes:
+        return dumps(content)
 
 
 def _ranges(accept: str) -> Iterable[tuple[str, float]]:

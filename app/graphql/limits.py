@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+from graphql import DocumentNode, GraphQLError
 from graphql import ExecutionResult as GraphQLExecutionResult
-from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
@@ -19,12 +19,16 @@ from app.core.errors import CostLimitExceeded, GatewayError, RateLimited
 from app.core.ratelimit import Verdict
 from app.graphql.context import GraphQLContext
 from app.graphql.cost import CostModel
+from app.graphql.document_cache import DocumentCache
 
 
 class CostLimiter(SchemaExtension):
-    def __init__(self, *, model: CostModel, limit: int) -> None:
+    def __init__(
+        self, *, model: CostModel, limit: int, documents: DocumentCache | None = None
+    ) -> None:
         super().__init__()
         self.model = model
+        self.documents = documents
         self.limit = limit
         self.cost: dict[str, Any] = {}
 
@@ -36,7 +40,7 @@ class CostLimiter(SchemaExtension):
             yield
             return
         variables = execution.variables or {}
-        requested = self.model.requested(document, execution.operation_name, variables, context.now)
+        requested = self._requested(execution, document, variables, context)
         self.cost = {"requested": requested, "limit": self.limit}
         if requested > self.limit:
             metrics.cost_limit_refused()
@@ -70,6 +74,25 @@ class CostLimiter(SchemaExtension):
             data,
             context.legacy_requests,
         )
+
+    def _requested(
+        self,
+        execution: ExecutionContext,
+        document: DocumentNode,
+        variables: dict[str, Any],
+        context: GraphQLContext,
+    ) -> int:
+        """The estimate, from the document cache when it depends on the document alone."""
+        name = execution.operation_name
+        entry = None
+        if self.documents is not None and execution.query:
+            entry = self.documents.peek(execution.query, document)
+        if entry is not None and name in entry.costs:
+            return entry.costs[name]
+        requested, static = self.model.estimate(document, name, variables, context.now)
+        if entry is not None and static:
+            entry.costs[name] = requested
+        return requested
 
     @staticmethod
     def _refuse(execution: ExecutionContext, context: GraphQLContext, verdict: Verdict) -> None:

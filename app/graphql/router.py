@@ -21,6 +21,7 @@ from app.container import Services
 from app.core.db import database_health
 from app.core.errors import ErrorCode, GatewayError, Unavailable
 from app.core.inputs import MalformedInput, decode_json, require_text
+from app.core.jsonbytes import dumps
 from app.core.persisted import DocumentRegistry
 from app.graphql.context import GraphQLContext
 from app.graphql.errors import camel, error_body, format_error, outage_of
@@ -148,6 +149,10 @@ class GatewayGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
         return super().should_render_graphql_ide(request) and (
             request.query_params.get("extensions") is None
         )
+
+    def encode_json(self, data: object) -> bytes:
+        """Responses written by orjson (``app.core.jsonbytes``): the same JSON values."""
+        return dumps(data)
 
     def parse_json(self, data: str | bytes) -> Any:
         """A POST body: a JSON object that ``app.core.inputs`` accepts (a JSON array is left

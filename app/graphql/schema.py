@@ -15,6 +15,7 @@ from app.graphql.complaints.mutations import ComplaintMutations
 from app.graphql.complaints.schema import ComplaintQueries
 from app.graphql.core.scalars import SCALAR_OVERRIDES
 from app.graphql.cost import CostModel
+from app.graphql.document_cache import DocumentCache
 from app.graphql.errors import is_unexpected, logger
 from app.graphql.legacy.schema import LegacyQueries
 from app.graphql.limits import CostLimiter
@@ -35,6 +36,7 @@ class Mutation(ComplaintMutations):
 
 class GatewaySchema(strawberry.Schema):
     execution_timeout: float | None = None
+    documents: DocumentCache | None = None
 
     async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         """Execution is cut at ``execution_timeout`` (GRAPHQL_TIMEOUT plus a grace second:
@@ -71,8 +73,11 @@ def build_schema(settings: Settings | None = None) -> GatewaySchema:
     settings = settings or Settings()
     max_tokens, max_depth = settings.graphql_max_tokens, settings.graphql_max_depth
     max_aliases = settings.graphql_max_aliases
-    # Factories, so every request gets fresh extension instances.
+    documents = DocumentCache(settings.graphql_document_cache_size)
+    # Factories, so every request gets fresh extension instances. The document cache runs
+    # first: a known document is neither parsed nor validated again.
     extensions: list[Any] = [
+        documents.extension(),
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
         lambda: QueryDepthLimiter(max_depth=max_depth),
         lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
@@ -85,7 +90,11 @@ def build_schema(settings: Settings | None = None) -> GatewaySchema:
     )
     model = CostModel(schema._schema, settings.timeline_max_days)
     max_cost = settings.graphql_max_cost
-    schema.extensions = (*schema.extensions, lambda: CostLimiter(model=model, limit=max_cost))
+    schema.extensions = (
+        *schema.extensions,
+        lambda: CostLimiter(model=model, limit=max_cost, documents=documents),
+    )
+    schema.documents = documents
     schema.execution_timeout = settings.graphql_timeout + 1.0
     return schema
 

@@ -130,6 +130,16 @@ for _name in ("status", "category", "source", "campaign_id", "phone_number_id", 
         complaints.c.created_at,
         complaints.c.id,
     )
+# Status and category together (GraphQL's and /v1's filter of both): the page is a range
+# scan in keyset order and its ``totalCount`` a count over the index alone.
+Index(
+    "ix_complaints_org_status_category_created",
+    complaints.c.org_id,
+    complaints.c.status,
+    complaints.c.category,
+    complaints.c.created_at,
+    complaints.c.id,
+)
 Index(
     "ix_complaints_org_status_resolved",
     complaints.c.org_id,

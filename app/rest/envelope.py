@@ -6,10 +6,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse as StarletteJSONResponse
 
 from app.core.errors import HTTP_STATUS, ErrorCode, GatewayError
+from app.core.jsonbytes import dumps
 from app.request_id import request_id_of
+
+
+class JSONResponse(StarletteJSONResponse):
+    """Starlette's JSON response, written by orjson (``app.core.jsonbytes``)."""
+
+    def render(self, content: Any) -> bytes:
+        return dumps(content)
+
 
 EMPTY_META: dict[str, Any] = {"total": None, "limit": None, "offset": None, "next_cursor": None}
 
