@@ -64,7 +64,9 @@ from graphql.execution.values import (
 )
 from strawberry.schema_directive import Location
 
-from app.core.timestamps import parse_rfc3339
+from app.core.errors import ValidationFailed
+from app.core.windows import bounded_window
+from app.legacy.models import PAGE_SIZE
 from app.unified.links import union_of
 
 T = TypeVar("T")
@@ -72,7 +74,6 @@ T = TypeVar("T")
 LEGACY_PAGE_POINTS = 10
 ASSUMED_LISTS = 4
 ASSUMED_PAGES_PER_LIST = 3
-LEGACY_PAGE_SIZE = 500
 MUTATION_POINTS = 10
 
 
@@ -96,6 +97,11 @@ class ListSize:
     assumed_size: int | None = strawberry.UNSET
     slicing_arguments: list[str] | None = strawberry.UNSET
     sized_fields: list[str] | None = strawberry.UNSET
+
+
+def connection_size(maximum: int) -> ListSize:
+    """A connection's ``@listSize``: ``first`` nodes (at most ``maximum``) in its edges."""
+    return ListSize(assumed_size=maximum, slicing_arguments=["first"], sized_fields=["edges"])
 
 
 @strawberry.schema_directive(
@@ -224,7 +230,7 @@ class CostModel:
     ) -> int:
         """What the response really cost: the same walk over the real lists, plus the pages
         this request really asked of the legacy site."""
-        walk = _Walk(self, document, variables, now)
+        walk = _Walk(self, document, variables, now, estimating=False)
         operation = walk.operation(operation_name)
         root = self.schema.get_root_type(operation.operation) if operation else None
         if operation is None or root is None or not isinstance(data, dict):
@@ -242,8 +248,11 @@ class _Walk:
         document: DocumentNode,
         variables: Mapping[str, Any],
         now: datetime,
+        *,
+        estimating: bool = True,
     ) -> None:
         self.model = model
+        self.estimating = estimating  # False: measuring a response, legacy pages are counted
         self.inputs = dict(variables)
         self.variables: VariableValues | None = None
         self.now = now
@@ -465,38 +474,26 @@ class _Walk:
 
     def _legacy(self, spec: FieldCost, args: Mapping[str, Any], size: int, tally: Tally) -> None:
         """Adds the legacy pages a field may need (estimates only)."""
+        if not self.estimating:
+            return
         reports = min(size, ASSUMED_LISTS)  # pages are shared per list within a request
         if spec.legacy_fixed:
             tally.report_pages += spec.legacy_fixed * reports
         if spec.legacy_slicing is not None:
             first = args.get(spec.legacy_slicing)
-            rows = first if isinstance(first, int) and first > 0 else LEGACY_PAGE_SIZE
-            tally.report_pages += (math.ceil(rows / LEGACY_PAGE_SIZE) + 1) * reports
+            rows = first if isinstance(first, int) and first > 0 else PAGE_SIZE
+            tally.report_pages += (math.ceil(rows / PAGE_SIZE) + 1) * reports
         if spec.legacy_per_window:
             window = self._window(args)
             if window is not None:
                 tally.windows.append(window)
 
     def _window(self, args: Mapping[str, Any]) -> tuple[datetime, datetime] | None:
-        """The field's window as the resolver will read it (defaults filled in); None for
-        a window the resolver refuses (empty, or wider than TIMELINE_MAX_DAYS): it reads
-        nothing."""
-
-        def instant(value: Any) -> datetime | None:
-            if isinstance(value, datetime):
-                return value
-            if isinstance(value, str):
-                try:
-                    return parse_rfc3339(value)
-                except ValueError:
-                    return None
+        """The field's window as the resolver will read it (the resolver's own rule,
+        ``bounded_window``); None for a window the resolver refuses: it reads nothing."""
+        start, end = args.get("start"), args.get("end")
+        self.used_now |= end is None
+        try:
+            return bounded_window(start, end, now=self.now, max_days=self.max_days)
+        except ValidationFailed:
             return None
-
-        end = instant(args.get("end"))
-        if end is None:
-            self.used_now = True
-            end = self.now
-        start = instant(args.get("start")) or end - timedelta(days=self.max_days)
-        if not start < end or end - start > timedelta(days=self.max_days):
-            return None
-        return (start, end)

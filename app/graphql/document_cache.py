@@ -20,7 +20,6 @@ coerced per request, by execution.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -28,6 +27,8 @@ from dataclasses import dataclass, field
 
 from graphql import DocumentNode, GraphQLError
 from strawberry.extensions import SchemaExtension
+
+from app.core.persisted import document_hash
 
 
 @dataclass(slots=True)
@@ -49,17 +50,13 @@ class DocumentCache:
         self.hits = 0
         self.misses = 0
 
-    @staticmethod
-    def key_of(query: str) -> str:
-        return hashlib.sha256(query.encode("utf-8", "surrogatepass")).hexdigest()
-
     def __len__(self) -> int:
         return len(self._entries)
 
     def get(self, query: str) -> CachedDocument | None:
         if self.maxsize <= 0:
             return None
-        key = self.key_of(query)
+        key = document_hash(query)
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
@@ -73,14 +70,14 @@ class DocumentCache:
         """The entry of ``query`` if it holds this very document (no LRU bookkeeping)."""
         if self.maxsize <= 0:
             return None
-        entry = self._entries.get(self.key_of(query))
+        entry = self._entries.get(document_hash(query))
         return entry if entry is not None and entry.document is document else None
 
     def put(self, query: str, document: DocumentNode) -> CachedDocument:
         entry = CachedDocument(document)
         if self.maxsize <= 0:
             return entry
-        key = self.key_of(query)
+        key = document_hash(query)
         with self._lock:
             self._entries[key] = entry
             self._entries.move_to_end(key)

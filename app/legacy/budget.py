@@ -11,8 +11,7 @@ from __future__ import annotations
 import dataclasses
 
 from app.core.errors import BudgetExceeded
-
-SOURCE = "legacy"
+from app.legacy.models import SOURCE
 
 
 @dataclasses.dataclass

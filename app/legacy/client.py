@@ -34,15 +34,13 @@ from app.core.errors import BudgetExceeded, ErrorCode, GatewayError, NotFound, U
 from app.core.metrics import legacy_circuit_opened
 from app.core.shared import SharedStore
 from app.core.slots import Slots
-from app.legacy.models import Credentials, ReportQuery
+from app.legacy.models import SOURCE, Credentials, ReportQuery
 from app.legacy.retry import RetryPolicy, retry_after, should_retry
-from app.legacy.retry import retry_after_seconds as retry_after_seconds  # the old home
 from app.settings import Settings
 
 logger = logging.getLogger("app.legacy")
 
 ACCEPT = "application/vnd.whatcounts-v1+json"
-SOURCE = "legacy"
 
 
 class CircuitOpen(UpstreamError):

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from app.core.records import ComplaintOrigin, normalize_phone, record_id
 
 PAGE_SIZE = 500  # the site's fixed page: skip = 0, 500, 1000, ...
+SOURCE = "legacy"  # how errors name this upstream in extensions.upstream.source
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

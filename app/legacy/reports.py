@@ -26,6 +26,7 @@ from app.legacy.budget import RequestBudget
 from app.legacy.days import end_day, first_day
 from app.legacy.models import (
     PAGE_SIZE,
+    SOURCE,
     Credentials,
     LegacyAccount,
     ListComplaint,
@@ -149,7 +150,7 @@ class ReportReader:
         except TimeoutError:
             raise Timeout(
                 "the request ran out of time (GRAPHQL_TIMEOUT) waiting for the legacy site",
-                extensions={"upstream": {"source": "legacy", "listId": list_id}},
+                extensions={"upstream": {"source": SOURCE, "listId": list_id}},
             ) from None
         self.budget.hold_rows(len(page.rows), list_id)
         self.totals[key.query] = page.total

@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import email.utils
 import random
-import time
 from datetime import UTC
 
 
@@ -54,11 +53,6 @@ def retry_after(value: str | None, now: float) -> float | None:
     if when.tzinfo is None:  # asctime dates and "-0000" carry no zone: HTTP dates are GMT
         when = when.replace(tzinfo=UTC)
     return max(0.0, when.timestamp() - now)
-
-
-def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
-    """:func:`retry_after` against the current wall clock unless ``now`` is given."""
-    return retry_after(value, time.time() if now is None else now)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

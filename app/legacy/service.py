@@ -20,9 +20,16 @@ from app.core.zones import zone_named
 from app.legacy import repository
 from app.legacy.budget import RequestBudget
 from app.legacy.cache import PageCache
-from app.legacy.client import SOURCE, WhatCountsClient, outcome_of
+from app.legacy.client import WhatCountsClient, outcome_of
 from app.legacy.crypto import PasswordBox
-from app.legacy.models import Credentials, LegacyAccount, PageKey, ReportPage, ReportQuery
+from app.legacy.models import (
+    SOURCE,
+    Credentials,
+    LegacyAccount,
+    PageKey,
+    ReportPage,
+    ReportQuery,
+)
 from app.legacy.parsing import BadResponse, parse_page
 
 logger = logging.getLogger("app.legacy")

@@ -23,7 +23,6 @@ from app.legacy.retry import (
     backoff_ceiling,
     backoff_delay,
     retry_after,
-    retry_after_seconds,
     should_retry,
 )
 from app.settings import Settings
@@ -123,12 +122,6 @@ def test_backoff_delay_is_reproducible_with_a_seeded_rng() -> None:
 )
 def test_retry_after(value: str | None, seconds: float | None) -> None:
     assert retry_after(value, NOW) == seconds
-
-
-def test_retry_after_seconds_keeps_its_old_signature() -> None:
-    assert retry_after_seconds("7") == 7.0
-    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:10 GMT", now=NOW) == 10.0
-    assert retry_after_seconds("Tue, 20 Oct 2015 07:28:00 GMT") == 0.0
 
 
 # -- whether to wait, and how long --------------------------------------------------------

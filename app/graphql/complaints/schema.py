@@ -17,10 +17,11 @@ from app.graphql.complaints.types import (
 )
 from app.graphql.context import Info
 from app.graphql.core.types import Node
-from app.graphql.cost import ListSize
+from app.graphql.cost import connection_size
 from app.graphql.permissions import requires
 from app.native import models
 from app.native.models import Complaint
+from app.native.service import MAX_PAGE_SIZE
 
 
 @strawberry.type(description="Native complaint queries.")
@@ -51,9 +52,7 @@ class ComplaintQueries:
         description="Your organization's complaints, newest first (keyset pagination on "
         "createdAt, id). Cost: 2 + `first` complaints.",
         extensions=[requires(Scope.COMPLAINTS_READ)],
-        directives=[
-            ListSize(assumed_size=100, slicing_arguments=["first"], sized_fields=["edges"])
-        ],
+        directives=[connection_size(MAX_PAGE_SIZE)],
     )
     async def complaints(
         self,

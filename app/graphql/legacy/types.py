@@ -13,10 +13,10 @@ from app.graphql.complaints.dataloaders import ComplaintsByReporter
 from app.graphql.context import Info
 from app.graphql.core.records import ComplaintRecord
 from app.graphql.core.types import PageInfo
-from app.graphql.cost import LegacyPages, ListSize
+from app.graphql.cost import LegacyPages, ListSize, connection_size
 from app.graphql.permissions import requires
 from app.legacy.models import ListComplaint, ReportQuery
-from app.legacy.reports import ReportWindow, read_window
+from app.legacy.reports import MAX_REPORT_PAGE, ReportWindow, read_window
 from app.native.models import Complaint
 
 if TYPE_CHECKING:
@@ -139,7 +139,7 @@ class ListComplaintReportType:
         description="A window of the report; fetches only the site pages it overlaps. Cost: "
         "2 + `first` rows, and the legacy pages a window of `first` rows may overlap.",
         directives=[
-            ListSize(assumed_size=500, slicing_arguments=["first"], sized_fields=["edges"]),
+            connection_size(MAX_REPORT_PAGE),
             LegacyPages(slicing="first"),
         ],
     )

@@ -10,10 +10,11 @@ import strawberry
 from app.auth.scopes import Scope
 from app.core.records import ComplaintOrigin
 from app.graphql.context import Info
-from app.graphql.cost import Cost, LegacyPages, ListSize
+from app.graphql.cost import Cost, LegacyPages, connection_size
 from app.graphql.permissions import requires_any
 from app.graphql.unified.resolvers import resolve_summary, resolve_timeline
 from app.graphql.unified.types import ComplaintSummary, ComplaintTimelineConnection
+from app.unified.timeline import MAX_TIMELINE_PAGE
 
 
 @strawberry.type(description="Queries over both sources.")
@@ -28,7 +29,7 @@ class TimelineQueries:
         "cost model).",
         extensions=[requires_any(Scope.COMPLAINTS_READ, Scope.LISTS_READ)],
         directives=[
-            ListSize(assumed_size=100, slicing_arguments=["first"], sized_fields=["edges"]),
+            connection_size(MAX_TIMELINE_PAGE),
             LegacyPages(per_window=True),
         ],
     )
