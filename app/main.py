@@ -151,16 +151,13 @@ def create_app(
     @app.exception_handler(GatewayError)
     async def gateway_error(request: Request, exc: GatewayError) -> Response:
         if _is_graphql(request):
-            headers = dict(exc.headers)
-            if exc.code is ErrorCode.UNAUTHORIZED:
-                headers["WWW-Authenticate"] = "Bearer"
             return _graphql_error(
                 request,
                 exc.code,
                 exc.message,
                 status_code=exc.http_status,
                 details=exc.details,
-                headers=headers,
+                headers=exc.headers,
             )
         return fail_with(request, exc)
 

@@ -18,7 +18,6 @@ from app.auth.keys import (
     is_well_formed,
 )
 from app.auth.scopes import parse_scopes
-from app.core import metrics
 from app.core.db import utcnow
 from app.core.errors import NotFound, Unauthorized, ValidationFailed
 from app.core.ids import uuid7
@@ -96,8 +95,6 @@ class AuthService:
         if address is None or self._limiter is None:
             return await self._authenticate(authorization)
         verdict = await self._limiter.check_address(address)
-        if not verdict.allowed:
-            metrics.rate_limit_refused("address")
         verdict.raise_if_refused("too many failed authentications from this address")
         try:
             return await self._authenticate(authorization)

@@ -4,7 +4,6 @@ and start-up errors that explain themselves."""
 from __future__ import annotations
 
 import asyncio
-import logging
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, NoReturn, TypeVar
@@ -53,11 +52,8 @@ def parse_uuid(value: str, what: str) -> uuid.UUID:
 
 
 def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
-    log_format.configure_logging(settings)  # LOG_FORMAT, request ids (app/observability/logs.py)
+    """LOG_LEVEL and LOG_FORMAT for a command, request ids included (app/observability/logs.py)."""
+    log_format.configure_logging(settings)
 
 
 def fail(lines: Iterable[str], status: int = BAD_SETTINGS) -> NoReturn:

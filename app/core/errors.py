@@ -96,6 +96,11 @@ class Unauthorized(GatewayError):
     code = ErrorCode.UNAUTHORIZED
     default_message = "authentication failed"
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """The challenge RFC 6750 asks of a 401 (both APIs send it)."""
+        return {"WWW-Authenticate": "Bearer", **super().headers}
+
 
 class Forbidden(GatewayError):
     """The key is valid but lacks a scope."""
@@ -133,8 +138,8 @@ class RateLimited(GatewayError):
     default_message = "rate limit exceeded"
 
     def __init__(self, retry_after_seconds: int, message: str | None = None) -> None:
-        self.retry_after_seconds = self.retry_after = max(1, retry_after_seconds)
-        super().__init__(message, extensions={"retryAfter": self.retry_after_seconds})
+        self.retry_after = max(1, retry_after_seconds)
+        super().__init__(message, extensions={"retryAfter": self.retry_after})
 
 
 class Unavailable(GatewayError):

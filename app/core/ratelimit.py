@@ -44,6 +44,7 @@ from limits.aio.storage import MemoryStorage, RedisStorage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.errors import StorageError
 
+from app.core import metrics
 from app.core.errors import RateLimited, ValidationFailed
 from app.core.shared import SHARED_ERRORS, SharedStore
 from app.settings import Settings
@@ -175,13 +176,19 @@ class RateLimiter:
             raise ValueError("a cost is never negative")
         if self._bucket is None:
             return UNLIMITED
-        return await self._decide("hit", self._bucket, str(key_id), points)
+        verdict = await self._decide("hit", self._bucket, str(key_id), points)
+        if not verdict.allowed:
+            metrics.rate_limit_refused("key")
+        return verdict
 
     async def check_address(self, address: str) -> Verdict:
         """Whether ``address`` may try to authenticate now (nothing is counted)."""
         if self._failures is None:
             return UNLIMITED
-        return await self._decide("test", self._failures, address, 1)
+        verdict = await self._decide("test", self._failures, address, 1)
+        if not verdict.allowed:
+            metrics.rate_limit_refused("address")
+        return verdict
 
     async def record_auth_failure(self, address: str) -> None:
         """Count one failed authentication against ``address``."""

@@ -27,9 +27,9 @@ from app.container import Services
 from app.core.db import utcnow
 from app.core.migrate import upgrade
 from app.core.records import normalize_phone
+from app.core.sql import upsert
 from app.devtools.simulator import SimulatorState
 from app.legacy.models import LegacyAccount
-from app.native import repository
 from app.native.importer import Kind, write_rows
 from app.native.models import (
     CampaignStatus,
@@ -225,7 +225,7 @@ async def seed(engine: AsyncEngine, contacts: Sequence[str] = ()) -> list[Organi
         await write_rows(engine, org.id, rows, file=f"demo:{key}")
         events = [e for c in rows[Kind.COMPLAINT] for e in _history(org.id, c)]
         async with engine.begin() as conn:
-            await repository.upsert(conn, complaint_events, org.id, events)
+            await upsert(conn, complaint_events, org.id, events)
     return [org for org, *_ in orgs]
 
 

@@ -59,7 +59,6 @@ class CostLimiter(SchemaExtension):
         )
         self.cost.update(remaining=verdict.remaining, restoreRate=verdict.restore_rate)
         if not verdict.allowed:
-            metrics.rate_limit_refused("key")
             self._refuse(execution, context, verdict)
             yield
             return

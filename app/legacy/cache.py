@@ -35,6 +35,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.core import metrics
+from app.core.jsonbytes import dumps
 from app.core.shared import SHARED_ERRORS, SharedStore
 from app.legacy.models import ListComplaint, PageKey, ReportPage
 
@@ -112,7 +113,7 @@ def encode_page(page: ReportPage) -> bytes:
         "l": next(iter(list_ids), None),
         "r": rows,
     }
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    return dumps(body)
 
 
 def decode_page(raw: bytes | str) -> ReportPage:

@@ -28,7 +28,7 @@ from pydantic import (
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.native import repository
+from app.core.sql import upsert
 from app.native.models import (
     CampaignStatus,
     ComplaintCategory,
@@ -296,7 +296,7 @@ async def write_rows(
     """Upsert everything in one transaction; an id owned by another org aborts it all."""
     async with engine.begin() as conn:
         for record_kind, kind_rows in rows.items():
-            written = await repository.upsert(conn, TABLES[record_kind], org_id, kind_rows)
+            written = await upsert(conn, TABLES[record_kind], org_id, kind_rows)
             foreign = [row["id"] for row in kind_rows if row["id"] not in written]
             if foreign:  # raising inside the block rolls the whole file back
                 raise ImportFailed(

@@ -23,7 +23,6 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.core.db import UTCDateTime
-from app.core.sql import upsert
 from app.native.models import (
     Complaint,
     ComplaintEvent,
@@ -35,7 +34,6 @@ from app.native.tables import complaint_events, complaints
 
 R = TypeVar("R")
 
-__all__ = ["upsert"]  # the importer and the demo seeding write through it
 
 _COMPLAINT_COLUMNS = list(complaints.c)
 

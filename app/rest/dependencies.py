@@ -12,7 +12,6 @@ from fastapi import Depends, Request
 from app.auth.keys import Principal
 from app.auth.scopes import Scope
 from app.container import Services
-from app.core import metrics
 from app.core.errors import Forbidden
 
 
@@ -37,8 +36,6 @@ def require_scopes(*scopes: Scope) -> Callable[[Request], Awaitable[Principal]]:
             request.headers.get("authorization"), address=client_address(request)
         )
         verdict = await services.rate_limits.spend(principal.key_id, REQUEST_COST)
-        if not verdict.allowed:
-            metrics.rate_limit_refused("key")
         verdict.raise_if_refused()
         if principal.missing(scopes):
             raise Forbidden()  # the platform's exact message: "missing required scope"

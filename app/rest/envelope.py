@@ -50,7 +50,4 @@ def fail(
 
 
 def fail_with(request: Request, exc: GatewayError) -> JSONResponse:
-    headers = dict(exc.headers)
-    if exc.code is ErrorCode.UNAUTHORIZED:
-        headers["WWW-Authenticate"] = "Bearer"
-    return fail(request, exc.code, exc.message, details=exc.details, headers=headers)
+    return fail(request, exc.code, exc.message, details=exc.details, headers=exc.headers)
