@@ -14,9 +14,8 @@ from app.core.db import create_engine
 from app.core.ratelimit import RateLimiter
 from app.core.secrets import derive_key, load_root_secret
 from app.core.shared import SharedStore
-from app.core.slots import Slots
 from app.legacy.cache import PageCache
-from app.legacy.client import WhatCountsClient, breaker_from_settings
+from app.legacy.client import WhatCountsClient, breaker_from_settings, slots_from_settings
 from app.legacy.crypto import PasswordBox
 from app.legacy.service import LegacyService
 from app.native.service import ComplaintService
@@ -52,12 +51,7 @@ class Services:
         )
         shared = SharedStore.from_settings(settings)
         rate_limits = RateLimiter.from_settings(settings, shared)
-        site_slots = Slots(
-            shared,
-            settings.legacy_max_concurrency,
-            lease_seconds=settings.legacy_lease_seconds,
-            namespace="legacy-site",
-        )
+        site_slots = slots_from_settings(settings, shared)
         return cls(
             settings=settings,
             engine=engine,

@@ -56,6 +56,17 @@ class CircuitOpen(UpstreamError):
         self.retry_after = seconds
 
 
+def slots_from_settings(settings: Settings, shared: SharedStore | None = None) -> Slots:
+    """The per-site cap of ``LEGACY_MAX_CONCURRENCY`` (across replicas when ``shared`` is
+    configured, per process otherwise)."""
+    return Slots(
+        shared or SharedStore(None),
+        settings.legacy_max_concurrency,
+        lease_seconds=settings.legacy_lease_seconds,
+        namespace="legacy-site",
+    )
+
+
 def breaker_from_settings(settings: Settings, shared: SharedStore | None = None) -> CircuitBreaker:
     """The per-site breaker of ``LEGACY_BREAKER_*`` (in Redis when ``shared`` is configured).
     A probe may take as long as one whole call."""
@@ -113,12 +124,7 @@ class WhatCountsClient:
         self._sleep = sleep
         self._rng = rng if rng is not None else random.Random()  # noqa: S311 (jitter only)
         self._wall_clock = wall_clock
-        self.slots = slots or Slots(
-            SharedStore(None),
-            settings.legacy_max_concurrency,
-            lease_seconds=settings.legacy_lease_seconds,
-            namespace="legacy-site",
-        )
+        self.slots = slots or slots_from_settings(settings)
         self.breaker = breaker or breaker_from_settings(settings)
         self._background: set[asyncio.Task[None]] = set()
         self._timeout = httpx.Timeout(
