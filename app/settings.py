@@ -458,6 +458,13 @@ class Settings(BaseSettings):
         le=30 * 86_400,
         description="Seconds an automatic persisted query stays in Redis after its last use.",
     )
+    graphql_fast_lists: bool = Field(
+        default=True,
+        description=(
+            "Build lists of plain fields and links in one loop per list instead of field by "
+            "field (the same output, byte for byte); false runs graphql-core's executor alone."
+        ),
+    )
     graphql_document_cache_size: int = Field(
         default=1000,
         ge=0,

@@ -17,6 +17,7 @@ from app.graphql.core.scalars import SCALAR_OVERRIDES
 from app.graphql.cost import CostModel
 from app.graphql.document_cache import DocumentCache
 from app.graphql.errors import is_unexpected, logger
+from app.graphql.execution import GatewayExecutionContext
 from app.graphql.legacy.schema import LegacyQueries
 from app.graphql.limits import CostLimiter
 from app.graphql.unified.schema import TimelineQueries
@@ -87,6 +88,7 @@ def build_schema(settings: Settings | None = None) -> GatewaySchema:
         mutation=Mutation,
         scalar_overrides=SCALAR_OVERRIDES,
         extensions=extensions,
+        execution_context_class=GatewayExecutionContext if settings.graphql_fast_lists else None,
     )
     model = CostModel(schema._schema, settings.timeline_max_days)
     max_cost = settings.graphql_max_cost

@@ -11,7 +11,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable
 from datetime import date, datetime
-from typing import Annotated, TypeVar
+from operator import attrgetter
+from typing import Annotated
 
 import strawberry
 
@@ -26,8 +27,8 @@ from app.graphql.complaints.dataloaders import (
     PhoneNumberById,
 )
 from app.graphql.context import Info
-from app.graphql.core.dataloaders import KeyedLoader
 from app.graphql.core.enums import register_enum
+from app.graphql.core.links import linked
 from app.graphql.core.records import ComplaintRecord
 from app.graphql.core.types import Node, PageInfo
 from app.graphql.cost import Cost, LegacyPages, ListSize
@@ -54,13 +55,10 @@ from app.native.models import (
 )
 from app.unified.links import ContactWindow
 
-K = TypeVar("K")
-V = TypeVar("V")
 
-
-def _load(info: Info, kind: type[KeyedLoader[K, V]], key: K | None) -> Awaitable[V] | None:
-    """The linked record's future, or None without a link (no loader call at all)."""
-    return None if key is None else info.context.loader(kind).load(key)
+def _id_of(record: Campaign | Complaint) -> uuid.UUID:
+    """The record's own id, the key of what hangs off it (events, the legacy list)."""
+    return record.id
 
 
 # The domain enums are the GraphQL enums: registering them keeps one source of truth (their
@@ -94,13 +92,11 @@ class CampaignType:
     created_at: datetime = strawberry.field(description="When the campaign was created.")
     updated_at: datetime = strawberry.field(description="When the campaign last changed.")
 
-    @strawberry.field(
+    legacy_list_id: str | None = strawberry.field(
+        resolver=linked(LegacyListByCampaignId, _id_of),
         graphql_type=strawberry.ID | None,
         description="The legacy mailing list this campaign was sent to, if mapped.",
     )
-    @staticmethod
-    def legacy_list_id(root: strawberry.Parent[Campaign], info: Info) -> Awaitable[str | None]:
-        return info.context.loader(LegacyListByCampaignId).load(root.id)
 
     @strawberry.field(
         graphql_type=ListComplaintReportType | None,
@@ -137,16 +133,12 @@ class PhoneNumberType:
     created_at: datetime = strawberry.field(description="When the number was added.")
     updated_at: datetime = strawberry.field(description="When the number last changed.")
 
-    @strawberry.field(
+    campaign: Campaign | None = strawberry.field(
+        resolver=linked(CampaignById, attrgetter("campaign_id")),
         graphql_type=CampaignType | None,
         description="The campaign the number is assigned to.",
         extensions=[requires(Scope.CAMPAIGNS_READ)],
     )
-    @staticmethod
-    def campaign(
-        root: strawberry.Parent[PhoneNumber], info: Info
-    ) -> Awaitable[Campaign | None] | None:
-        return _load(info, CampaignById, root.campaign_id)
 
 
 @strawberry.type(name="OutboundMessage", description="A message the organization sent.")
@@ -238,61 +230,37 @@ class ComplaintType(ComplaintRecord, Node):
     created_at: datetime = strawberry.field(description="When it was filed.")
     updated_at: datetime = strawberry.field(description="When it last changed.")
 
-    @strawberry.field(
+    phone_number: PhoneNumber | None = strawberry.field(
+        resolver=linked(PhoneNumberById, attrgetter("phone_number_id")),
         graphql_type=PhoneNumberType | None,
         description="The phone number complained about.",
         extensions=[requires(Scope.NUMBERS_READ)],
     )
-    @staticmethod
-    def phone_number(
-        root: strawberry.Parent[Complaint], info: Info
-    ) -> Awaitable[PhoneNumber | None] | None:
-        return _load(info, PhoneNumberById, root.phone_number_id)
-
-    @strawberry.field(
+    campaign: Campaign | None = strawberry.field(
+        resolver=linked(CampaignById, attrgetter("campaign_id")),
         graphql_type=CampaignType | None,
         description="The campaign complained about.",
         extensions=[requires(Scope.CAMPAIGNS_READ)],
     )
-    @staticmethod
-    def campaign(
-        root: strawberry.Parent[Complaint], info: Info
-    ) -> Awaitable[Campaign | None] | None:
-        return _load(info, CampaignById, root.campaign_id)
-
-    @strawberry.field(
+    outbound_message: OutboundMessage | None = strawberry.field(
+        resolver=linked(OutboundMessageById, attrgetter("outbound_message_id")),
         graphql_type=OutboundMessageType | None,
         description="The message complained about.",
         extensions=[requires(Scope.MESSAGES_READ)],
     )
-    @staticmethod
-    def outbound_message(
-        root: strawberry.Parent[Complaint], info: Info
-    ) -> Awaitable[OutboundMessage | None] | None:
-        return _load(info, OutboundMessageById, root.outbound_message_id)
-
-    @strawberry.field(
+    inbound_message: InboundMessage | None = strawberry.field(
+        resolver=linked(InboundMessageById, attrgetter("inbound_message_id")),
         graphql_type=InboundMessageType | None,
         description="The recipient's reply that carried the complaint.",
         extensions=[requires(Scope.MESSAGES_READ)],
     )
-    @staticmethod
-    def inbound_message(
-        root: strawberry.Parent[Complaint], info: Info
-    ) -> Awaitable[InboundMessage | None] | None:
-        return _load(info, InboundMessageById, root.inbound_message_id)
-
-    @strawberry.field(
+    history: list[ComplaintEvent] | None = strawberry.field(
+        resolver=linked(EventsByComplaintId, _id_of),
         graphql_type=list[ComplaintEventType] | None,
         description="Every status or note change, oldest first (costed as 10 events).",
         extensions=[requires(Scope.COMPLAINTS_READ)],
         directives=[ListSize(assumed_size=10)],
     )
-    @staticmethod
-    def history(
-        root: strawberry.Parent[Complaint], info: Info
-    ) -> Awaitable[list[ComplaintEvent]] | None:
-        return _load(info, EventsByComplaintId, root.id)
 
     @strawberry.field(
         graphql_type=list[ListComplaintType] | None,
