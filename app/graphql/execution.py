@@ -27,7 +27,7 @@ on every list type).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from operator import attrgetter
 from typing import Any
 
@@ -69,7 +69,7 @@ class Build:
     def __init__(self, context: Any, info: GraphQLResolveInfo[Any]) -> None:
         self.context = context
         self.info = info
-        self.pending: list[tuple[Awaitable[list[Any]], Callable[[list[Any]], None]]] = []
+        self.pending: list[tuple[list[asyncio.Future[Any]], Callable[[list[Any]], None]]] = []
 
 
 class Completer:
@@ -274,7 +274,8 @@ class ObjectPlan(Completer):
         if not present:
             fill([])
             return
-        build.pending.append((build.context.loader(link.loader).load_many(present), fill))
+        load = build.context.loader(link.loader).load
+        build.pending.append(([load(k) for k in present], fill))
 
 
 Planner = Callable[[GraphQLOutputType, FieldDetailsList], Completer | None]
@@ -324,13 +325,23 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         """Answers the link loads level by level; on any surprise the normal path completes
         the list again (loaders keep their answers, so it costs no second query)."""
+        waiting: list[tuple[list[asyncio.Future[Any]], Callable[[list[Any]], None]]] = []
         try:
             while build.pending:
                 waiting, build.pending = build.pending, []
-                answers = await asyncio.gather(*(load for load, _ in waiting))
-                for (_, fill), answer in zip(waiting, answers, strict=True):
-                    fill(answer)
+                # One batch answers all the futures of a loader at once: awaiting them in
+                # turn costs no callback per future, unlike gathering them.
+                for futures, _ in waiting:
+                    for future in futures:
+                        if not future.done():
+                            await future
+                for futures, fill in waiting:
+                    fill([future.result() for future in futures])
         except Exception:
+            for futures, _ in (*waiting, *build.pending):
+                for future in futures:  # retrieved: no "exception never retrieved" log
+                    if future.done() and not future.cancelled():
+                        future.exception()
             completed = normal(*arguments)
             if self.is_awaitable(completed):
                 completed = await completed

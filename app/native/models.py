@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -245,6 +245,16 @@ _RENAMED = {"from": "from_"}
 def record_from_row(cls: type[R], row: Mapping[Any, Any]) -> R:
     """Build a record from a row mapping whose keys are the column names."""
     return cls(**{_RENAMED.get(key, key): value for key, value in row.items()})
+
+
+def records_from_rows(
+    cls: type[R], columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> Iterator[tuple[Sequence[Any], R]]:
+    """Each plain row with its record: the attribute names are worked out once per result,
+    not once per row (a page of links reads hundreds of rows)."""
+    names = [_RENAMED.get(column, column) for column in columns]
+    for row in rows:
+        yield row, cls(**dict(zip(names, row, strict=True)))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

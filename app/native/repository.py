@@ -29,6 +29,7 @@ from app.native.models import (
     ComplaintFilter,
     ComplaintStatus,
     record_from_row,
+    records_from_rows,
 )
 from app.native.tables import complaint_events, complaints
 
@@ -76,7 +77,7 @@ async def page_complaints(
         query = query.where(tuple_(complaints.c.created_at, complaints.c.id) < position)
     query = query.order_by(complaints.c.created_at.desc(), complaints.c.id.desc()).limit(limit)
     rows = await conn.execute(query)
-    return [record_from_row(Complaint, row) for row in rows.mappings()]
+    return [record for _, record in records_from_rows(Complaint, list(rows.keys()), rows)]
 
 
 async def count_complaints(conn: AsyncConnection, org_id: uuid.UUID, flt: ComplaintFilter) -> int:
@@ -116,7 +117,9 @@ async def fetch_by_ids(
     rows = await conn.execute(
         select(*table.c).where(table.c.org_id == org_id, table.c.id.in_(wanted))
     )
-    return {row["id"]: record_from_row(record, row) for row in rows.mappings()}
+    columns = list(rows.keys())
+    at = columns.index("id")
+    return {row[at]: found for row, found in records_from_rows(record, columns, rows)}
 
 
 async def window_facts(
@@ -147,8 +150,10 @@ async def fetch_by_reporter(
         .where(c.org_id == org_id, c.reporter_number.in_(wanted))
         .order_by(c.created_at.desc(), c.id.desc())
     )
-    for row in rows.mappings():
-        grouped[row["reporter_number"]].append(record_from_row(Complaint, row))
+    for complaint in (
+        record for _, record in records_from_rows(Complaint, list(rows.keys()), rows)
+    ):
+        grouped[complaint.reporter_number].append(complaint)
     return grouped
 
 
@@ -166,8 +171,8 @@ async def fetch_events(
         .where(e.org_id == org_id, e.complaint_id.in_(wanted))
         .order_by(e.complaint_id, e.created_at, e.id)
     )
-    for row in rows.mappings():
-        grouped[row["complaint_id"]].append(record_from_row(ComplaintEvent, row))
+    for _, event in records_from_rows(ComplaintEvent, list(rows.keys()), rows):
+        grouped[event.complaint_id].append(event)
     return grouped
 
 
