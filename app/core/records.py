@@ -23,7 +23,7 @@ class ComplaintOrigin(StrEnum):
 
 def record_id(origin: ComplaintOrigin, *parts: object) -> str:
     """An opaque id, stable and unique across both sources."""
-    raw = ":".join([origin.value, *(str(part) for part in parts)])
+    raw = ":".join((origin, *map(str, parts)))  # a StrEnum joins as its value
     return base64.urlsafe_b64encode(raw.encode()).rstrip(b"=").decode()
 
 
