@@ -34,11 +34,20 @@ from app.legacy.models import (
     ReportPage,
     ReportQuery,
 )
+from app.legacy.parsing import SiteRows
 from app.legacy.service import LegacyService, validate_list_id
 
 MAX_REPORT_PAGE = 500
 
 T = TypeVar("T")
+
+
+def _rows_between(page: ReportPage, start: int, end: int) -> list[ListComplaint]:
+    """A page's rows at site positions ``[start, end)``, in the page's order: a page as the
+    site sent it finds them by position and parses only them."""
+    if isinstance(page.rows, SiteRows):
+        return page.rows.between(start, end)
+    return [row for row in page.rows if start <= row.position < end]
 
 
 def _shared(coroutine: Coroutine[Any, Any, T]) -> asyncio.Future[T]:
@@ -258,9 +267,7 @@ class ReportReader:
             pages = []
         else:
             pages = list(await asyncio.gather(*(self.page(query, s) for s in skips if s < total)))
-        rows = [
-            row for page in pages for row in page.rows if offset <= row.position < offset + first
-        ]
+        rows = [row for page in pages for row in _rows_between(page, offset, offset + first)]
         end_offset = min(offset + first, max(total, offset))
         return Window(rows=rows, total=total, offset=offset, end_offset=end_offset)
 
