@@ -5,14 +5,14 @@ organization, the account's version and the page, so organizations never share a
 and re-linking an account starts afresh. Failures are never cached: they reach every
 waiter of that fetch, and the next call fetches again.
 
-In-process, each worker keeps at most ``max_pages`` pages and ``max_bytes`` bytes (a page
-weighs its compact JSON form, ``encode_page``: the rows it keeps as the site sent them, so
-weighing parses nothing), least recently used first out. A cached page keeps the rows it
-has parsed (``SiteRows``): a second window over it parses nothing again. In-flight
-fetches are shared: two concurrent requests for one page cost one upstream call. Each
-fetch runs as a task of its own, which waiters await through ``asyncio.shield``: a waiter
-that is cancelled (its client went away) cancels only itself, never the fetch the others
-are waiting for.
+In-process, each worker keeps at most ``max_pages`` pages and ``max_bytes`` bytes, least
+recently used first out. A page weighs its compact JSON form (``encode_page``): the rows it
+keeps as the site sent them, so about the size of the site's body, and weighing parses no
+row. A cached page keeps the rows it has parsed (``SiteRows``): a second window over it
+parses nothing again. In-flight fetches are shared: two concurrent requests for one page
+cost one upstream call. Each fetch runs as a task of its own, which waiters await through
+``asyncio.shield``: a waiter that is cancelled (its client went away) cancels only itself,
+never the fetch the others are waiting for.
 
 With a ``SharedStore`` (``REDIS_URL``), a page missing in-process is looked up in Redis
 before the site is asked, and a page fetched from the site is written there (before its
@@ -41,7 +41,7 @@ from app.core import metrics
 from app.core.jsonbytes import dumps
 from app.core.shared import SHARED_ERRORS, SharedStore
 from app.legacy.models import PageKey, ReportPage
-from app.legacy.parsing import ID_FIELDS, STRING_FIELDS, TIME_FIELDS, SiteRows
+from app.legacy.parsing import SiteRows
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 FORMAT = "p2"  # in every shared key: a new encoding gets new keys, never misreads old ones
@@ -84,28 +84,19 @@ return 1
 """
 
 
-# A row is stored as an array of the documented fields' values as the site sent them (None
-# where absent), in this order: all that parse_row reads, without a field name per row.
-_FIELDS = (*TIME_FIELDS, *ID_FIELDS, *STRING_FIELDS)
-
-
 def encode_page(page: ReportPage) -> bytes:
-    """A page as compact JSON: its total, its count of dropped rows, and the rows it keeps as
-    the site sent them (``SiteRows``, parsed or not) with their positions, the list and the
-    zone their times are read in. Encoding parses no row (it is C-speed JSON of the site's
-    own values), so it is also what weighs a page in the cache. ``ValueError`` for a page
-    this format cannot hold (rows that were built already parsed, a zone with no name)."""
+    """A page as compact JSON: its total, its count of dropped rows, and the rows it keeps
+    exactly as the site sent them (``SiteRows``, parsed or not) with their positions, the
+    list and the zone their times are read in. Encoding parses no row (it is C-speed JSON
+    of the site's own objects, about the size of the site's body), so it is also what
+    weighs a page in the cache. ``ValueError`` for a page this format cannot hold (rows
+    that were built already parsed, a zone with no name)."""
     rows = page.rows
     body: dict[str, Any] = {"t": page.total, "d": page.dropped_foreign_rows}
     if isinstance(rows, SiteRows):
         if rows.zone.key is None:
             raise ValueError("a zone with no name")
-        body.update(
-            l=rows.list_id,
-            z=rows.zone.key,
-            p=list(rows.positions),
-            r=[[row.get(name) for name in _FIELDS] for row in rows.raw],
-        )
+        body.update(l=rows.list_id, z=rows.zone.key, p=list(rows.positions), r=rows.raw)
     elif rows:
         raise ValueError("only rows as the site sent them are encoded")
     return dumps(body)
@@ -120,14 +111,13 @@ def decode_page(raw: bytes | str) -> ReportPage:
         raise ValueError("a cached page with no count")
     if "r" not in body:
         return ReportPage(total=total, rows=(), dropped_foreign_rows=dropped)
-    values, positions, list_id = body["r"], body["p"], body["l"]
-    if not (isinstance(values, list) and isinstance(positions, list) and isinstance(list_id, str)):
+    rows, positions, list_id = body["r"], body["p"], body["l"]
+    if not (isinstance(rows, list) and isinstance(positions, list) and isinstance(list_id, str)):
         raise ValueError("a cached page of another shape")
-    if not all(isinstance(row, list) and len(row) == len(_FIELDS) for row in values):
+    if not all(isinstance(row, dict) for row in rows):
         raise ValueError("a cached row of another shape")
     if not all(type(p) is int for p in positions) or any(a >= b for a, b in pairwise(positions)):
         raise ValueError("cached positions out of order")
-    rows = [dict(zip(_FIELDS, row, strict=True)) for row in values]
     site_rows = SiteRows(rows, positions, list_id=list_id, zone=ZoneInfo(body["z"]))
     return ReportPage(total=total, rows=site_rows, dropped_foreign_rows=dropped)
 

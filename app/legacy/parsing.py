@@ -23,7 +23,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any, overload
+from typing import Any, cast, overload
 from zoneinfo import ZoneInfo
 
 from app.core.errors import ErrorCode, UpstreamError
@@ -152,7 +152,7 @@ class SiteRows(Sequence[ListComplaint]):
     without reading any other. A row that does not parse raises ``UpstreamError``
     (``UPSTREAM_BAD_RESPONSE``) each time it is read."""
 
-    __slots__ = ("_parsed", "list_id", "positions", "raw", "zone")
+    __slots__ = ("_parsed", "_unparsed", "list_id", "positions", "raw", "zone")
 
     def __init__(
         self,
@@ -169,6 +169,7 @@ class SiteRows(Sequence[ListComplaint]):
         self.list_id = list_id
         self.zone = zone
         self._parsed: list[ListComplaint | None] = [None] * len(raw)
+        self._unparsed = len(raw)
 
     def _row(self, index: int) -> ListComplaint:
         row = self._parsed[index]
@@ -183,6 +184,7 @@ class SiteRows(Sequence[ListComplaint]):
             except BadResponse as exc:
                 raise bad_response(exc, self.list_id) from None
             self._parsed[index] = row
+            self._unparsed -= 1
         return row
 
     def __len__(self) -> int:
@@ -196,6 +198,8 @@ class SiteRows(Sequence[ListComplaint]):
 
     def __getitem__(self, index: int | slice) -> ListComplaint | list[ListComplaint]:
         if isinstance(index, slice):
+            if not self._unparsed:  # all parsed (a page read before): a plain slice
+                return cast(list[ListComplaint], self._parsed[index])
             return [self._row(i) for i in range(*index.indices(len(self.raw)))]
         if index < 0:
             index += len(self.raw)
@@ -204,8 +208,7 @@ class SiteRows(Sequence[ListComplaint]):
         return self._row(index)
 
     def __iter__(self) -> Iterator[ListComplaint]:
-        for index in range(len(self.raw)):
-            yield self._row(index)
+        return iter(self[:])
 
     def between(self, start: int, end: int) -> list[ListComplaint]:
         """The rows at site positions ``[start, end)``; only they are parsed."""
@@ -215,7 +218,7 @@ class SiteRows(Sequence[ListComplaint]):
     @property
     def parsed(self) -> int:
         """How many rows have been parsed so far."""
-        return len(self._parsed) - self._parsed.count(None)
+        return len(self._parsed) - self._unparsed
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Sequence) and not isinstance(other, str | bytes):
@@ -255,8 +258,13 @@ def parse_page(body: Any, *, list_id: str, skip: int, zone: ZoneInfo, realm_id: 
     for index, raw in enumerate(rows):
         if not isinstance(raw, dict):
             raise BadResponse("a row is not an object")
-        # The realm as parse_row reads it: the same id rule, the same verdict.
-        if _id(raw.get("realmId"), "realmId") != realm:
+        # The realm as parse_row reads it (the same id rule, the same verdict); a
+        # non-negative int, as the site writes it, is compared as it is.
+        value = raw.get("realmId")
+        if type(value) is int and value >= 0:
+            if value != realm_id:
+                continue
+        elif _id(value, "realmId") != realm:
             continue
         kept.append(raw)
         positions.append(skip + index)
