@@ -255,6 +255,8 @@ class ReportReader:
         return rows
 
     async def window(self, query: ReportQuery, offset: int, first: int) -> Window:
+        """Rows ``[offset, offset + first)``: only the rows returned are parsed, each once per
+        cached page (``SiteRows``); a malformed one is ``UPSTREAM_BAD_RESPONSE`` here."""
         first_skip = offset // PAGE_SIZE * PAGE_SIZE
         skips = range(first_skip, (offset + first - 1) // PAGE_SIZE * PAGE_SIZE + 1, PAGE_SIZE)
         total = self.totals.get(query)
