@@ -5,12 +5,14 @@ organization, the account's version and the page, so organizations never share a
 and re-linking an account starts afresh. Failures are never cached: they reach every
 waiter of that fetch, and the next call fetches again.
 
-In-process, each worker keeps at most ``max_pages`` pages and ``max_bytes`` bytes (a page
-weighs its compact JSON form, ``encode_page``), least recently used first out. In-flight
-fetches are shared: two concurrent requests for one page cost one upstream call. Each
-fetch runs as a task of its own, which waiters await through ``asyncio.shield``: a waiter
-that is cancelled (its client went away) cancels only itself, never the fetch the others
-are waiting for.
+In-process, each worker keeps at most ``max_pages`` pages and ``max_bytes`` bytes, least
+recently used first out. A page weighs its compact JSON form (``encode_page``): the rows it
+keeps as the site sent them, so about the size of the site's body, and weighing parses no
+row. A cached page keeps the rows it has parsed (``SiteRows``): a second window over it
+parses nothing again. In-flight fetches are shared: two concurrent requests for one page
+cost one upstream call. Each fetch runs as a task of its own, which waiters await through
+``asyncio.shield``: a waiter that is cancelled (its client went away) cancels only itself,
+never the fetch the others are waiting for.
 
 With a ``SharedStore`` (``REDIS_URL``), a page missing in-process is looked up in Redis
 before the site is asked, and a page fetched from the site is written there (before its
@@ -27,20 +29,22 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-import operator
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
-from datetime import UTC, datetime
+from datetime import datetime
+from itertools import pairwise
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from app.core import metrics
 from app.core.jsonbytes import dumps
 from app.core.shared import SHARED_ERRORS, SharedStore
-from app.legacy.models import ListComplaint, PageKey, ReportPage
+from app.legacy.models import PageKey, ReportPage
+from app.legacy.parsing import SiteRows
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
-FORMAT = "p1"  # in every shared key: a new encoding gets new keys, never misreads old ones
+FORMAT = "p2"  # in every shared key: a new encoding gets new keys, never misreads old ones
 
 # KEYS: the page, the index (sorted set by expiry), the sizes (hash), the total (counter).
 # ARGV: the encoded page, its TTL in ms, the byte bound. 1 when stored, 0 when too large.
@@ -80,55 +84,42 @@ return 1
 """
 
 
-# A row is encoded as an array of ListComplaint's fields after ``list_id`` (written once per
-# page), in their declared order, timestamps as whole UTC seconds.
-_FIELDS = tuple(field.name for field in dataclasses.fields(ListComplaint))[1:]
-_TIMES = frozenset(
-    i for i, name in enumerate(_FIELDS) if name in ("date", "created_date", "updated_date")
-)
-_row_values = operator.attrgetter(*_FIELDS)
-
-
-def _seconds(value: datetime | None) -> int | None:
-    if value is None:
-        return None
-    if value.microsecond or value.tzinfo is not UTC:
-        raise ValueError("only whole-second UTC timestamps are encoded")
-    return int(value.timestamp())
-
-
 def encode_page(page: ReportPage) -> bytes:
-    """A page as compact JSON: its rows as arrays (the list id once). ``ValueError`` for a
-    page this format cannot hold exactly."""
-    list_ids = {row.list_id for row in page.rows}
-    if len(list_ids) > 1:
-        raise ValueError("rows of several lists in one page")
-    rows = [
-        [_seconds(v) if i in _TIMES else v for i, v in enumerate(_row_values(row))]
-        for row in page.rows
-    ]
-    body = {
-        "t": page.total,
-        "d": page.dropped_foreign_rows,
-        "l": next(iter(list_ids), None),
-        "r": rows,
-    }
+    """A page as compact JSON: its total, its count of dropped rows, and the rows it keeps
+    exactly as the site sent them (``SiteRows``, parsed or not) with their positions, the
+    list and the zone their times are read in. Encoding parses no row (it is C-speed JSON
+    of the site's own objects, about the size of the site's body), so it is also what
+    weighs a page in the cache. ``ValueError`` for a page this format cannot hold (rows
+    that were built already parsed, a zone with no name)."""
+    rows = page.rows
+    body: dict[str, Any] = {"t": page.total, "d": page.dropped_foreign_rows}
+    if isinstance(rows, SiteRows):
+        if rows.zone.key is None:
+            raise ValueError("a zone with no name")
+        body.update(l=rows.list_id, z=rows.zone.key, p=list(rows.positions), r=rows.raw)
+    elif rows:
+        raise ValueError("only rows as the site sent them are encoded")
     return dumps(body)
 
 
 def decode_page(raw: bytes | str) -> ReportPage:
-    """The page ``encode_page`` wrote. ``ValueError`` (or ``KeyError``…) when it is not one."""
+    """The page ``encode_page`` wrote, its rows to be parsed when read, as from the site.
+    ``ValueError`` (or ``KeyError``…) when it is not one."""
     body: dict[str, Any] = json.loads(raw)
-    list_id = body["l"]
-    rows = []
-    for values in body["r"]:
-        if len(values) != len(_FIELDS):
-            raise ValueError("a cached row of another shape")
-        for i in _TIMES:
-            if values[i] is not None:
-                values[i] = datetime.fromtimestamp(values[i], UTC)
-        rows.append(ListComplaint(list_id, *values))
-    return ReportPage(total=body["t"], rows=tuple(rows), dropped_foreign_rows=body["d"])
+    total, dropped = body["t"], body["d"]
+    if not all(type(n) is int and n >= 0 for n in (total, dropped)):
+        raise ValueError("a cached page with no count")
+    if "r" not in body:
+        return ReportPage(total=total, rows=(), dropped_foreign_rows=dropped)
+    rows, positions, list_id = body["r"], body["p"], body["l"]
+    if not (isinstance(rows, list) and isinstance(positions, list) and isinstance(list_id, str)):
+        raise ValueError("a cached page of another shape")
+    if not all(isinstance(row, dict) for row in rows):
+        raise ValueError("a cached row of another shape")
+    if not all(type(p) is int for p in positions) or any(a >= b for a, b in pairwise(positions)):
+        raise ValueError("cached positions out of order")
+    site_rows = SiteRows(rows, positions, list_id=list_id, zone=ZoneInfo(body["z"]))
+    return ReportPage(total=total, rows=site_rows, dropped_foreign_rows=dropped)
 
 
 def shared_name(key: Hashable) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -122,8 +123,9 @@ class ListComplaint:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ReportPage:
-    """One response of the site: its total and the rows kept after the realm check."""
+    """One response of the site: its total and the rows kept after the realm check (as the
+    site sends them, ``app.legacy.parsing.SiteRows``: each parsed when first read)."""
 
     total: int
-    rows: tuple[ListComplaint, ...]
+    rows: Sequence[ListComplaint]
     dropped_foreign_rows: int = 0

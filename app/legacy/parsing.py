@@ -4,17 +4,30 @@
 ``skip``/``max`` are ignored; any other shape, or a field of the wrong type, is an
 ``UPSTREAM_BAD_RESPONSE`` rather than a guess. Timestamps (``Feb 21, 2016 4:53:40 PM``,
 no zone) are read in the account's IANA zone and converted to UTC.
+
+A page is checked in two steps. When it arrives (``parse_page``): the body's shape, the
+total, the page's row count against what ``complaintTotal`` means for its ``skip``, that
+every row is an object, and every row's ``realmId`` (rows of another realm are dropped and
+counted there and then, never returned). Each row the account keeps is parsed in full,
+every field checked, only when it is first read (``SiteRows``), and then kept parsed: a
+window of one row parses one row, and a page in the cache is parsed at most once per row.
+A malformed row is an ``UPSTREAM_BAD_RESPONSE`` for every read that returns it (a window,
+a whole-report read), never for a read that does not; a row of another realm is dropped
+without being read further.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from bisect import bisect_left
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast, overload
 from zoneinfo import ZoneInfo
 
-from app.legacy.models import PAGE_SIZE, ListComplaint, ReportPage
+from app.core.errors import ErrorCode, UpstreamError
+from app.legacy.models import PAGE_SIZE, SOURCE, ListComplaint, ReportPage
 
 _MONTHS = {
     name: number
@@ -50,6 +63,15 @@ ID_FIELDS = {"subscriberId": "subscriber_id", "realmId": "realm_id"}
 
 class BadResponse(ValueError):
     """The body is not the report's shape; the message names what is wrong (no data)."""
+
+
+def bad_response(exc: BadResponse, list_id: str) -> UpstreamError:
+    """The error a client sees for a body (or a row of it) that is not the report's shape."""
+    return UpstreamError(
+        ErrorCode.UPSTREAM_BAD_RESPONSE,
+        f"the legacy site's report is not the documented shape: {exc}",
+        upstream={"source": SOURCE, "status": 200, "listId": list_id},
+    )
 
 
 # Each distinct timestamp string is read once per zone while it stays among the most recent
@@ -123,8 +145,97 @@ def parse_row(row: Any, *, list_id: str, position: int, zone: ZoneInfo) -> ListC
     return ListComplaint(**values)
 
 
+class SiteRows(Sequence[ListComplaint]):
+    """The rows of one page that the account keeps, as the site sent them: each is parsed
+    (``parse_row``) the first time it is read, then kept parsed. ``positions`` are the
+    rows' offsets in the site's order, ascending, so ``between`` finds a window's rows
+    without reading any other. A row that does not parse raises ``UpstreamError``
+    (``UPSTREAM_BAD_RESPONSE``) each time it is read."""
+
+    __slots__ = ("_parsed", "_unparsed", "list_id", "positions", "raw", "zone")
+
+    def __init__(
+        self,
+        raw: Sequence[dict[str, Any]],
+        positions: Sequence[int],
+        *,
+        list_id: str,
+        zone: ZoneInfo,
+    ) -> None:
+        if len(raw) != len(positions):
+            raise ValueError("one position per row")
+        self.raw = raw
+        self.positions = positions
+        self.list_id = list_id
+        self.zone = zone
+        self._parsed: list[ListComplaint | None] = [None] * len(raw)
+        self._unparsed = len(raw)
+
+    def _row(self, index: int) -> ListComplaint:
+        row = self._parsed[index]
+        if row is None:
+            try:
+                row = parse_row(
+                    self.raw[index],
+                    list_id=self.list_id,
+                    position=self.positions[index],
+                    zone=self.zone,
+                )
+            except BadResponse as exc:
+                raise bad_response(exc, self.list_id) from None
+            self._parsed[index] = row
+            self._unparsed -= 1
+        return row
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    @overload
+    def __getitem__(self, index: int) -> ListComplaint: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[ListComplaint]: ...
+
+    def __getitem__(self, index: int | slice) -> ListComplaint | list[ListComplaint]:
+        if isinstance(index, slice):
+            if not self._unparsed:  # all parsed (a page read before): a plain slice
+                return cast(list[ListComplaint], self._parsed[index])
+            return [self._row(i) for i in range(*index.indices(len(self.raw)))]
+        if index < 0:
+            index += len(self.raw)
+        if not 0 <= index < len(self.raw):
+            raise IndexError("row index out of range")
+        return self._row(index)
+
+    def __iter__(self) -> Iterator[ListComplaint]:
+        return iter(self[:])
+
+    def between(self, start: int, end: int) -> list[ListComplaint]:
+        """The rows at site positions ``[start, end)``; only they are parsed."""
+        low = bisect_left(self.positions, start)
+        return self[low : bisect_left(self.positions, end, low)]
+
+    @property
+    def parsed(self) -> int:
+        """How many rows have been parsed so far."""
+        return len(self._parsed) - self._unparsed
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str | bytes):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # equal to any sequence of the same rows
+
+    def __repr__(self) -> str:
+        return f"SiteRows(list_id={self.list_id!r}, rows={len(self)}, parsed={self.parsed})"
+
+
 def parse_page(body: Any, *, list_id: str, skip: int, zone: ZoneInfo, realm_id: int) -> ReportPage:
-    """The page at ``skip``; rows of another realm are dropped and counted, never returned."""
+    """The page at ``skip``; rows of another realm are dropped and counted, never returned.
+
+    The page's shape, its row count and each row's realm are checked here; the rows kept
+    are parsed only when read (``SiteRows``)."""
     if not isinstance(body, dict):
         raise BadResponse("the body is not a JSON object")
     total = body.get("complaintTotal")
@@ -141,12 +252,30 @@ def parse_page(body: Any, *, list_id: str, skip: int, zone: ZoneInfo, realm_id: 
             f"the page at skip {skip} holds {len(rows)} rows where complaintTotal {total} "
             f"means {expected}"
         )
-    kept = []
-    dropped = 0
+    realm = str(realm_id)
+    kept: list[dict[str, Any]] = []
+    positions: list[int] = []
     for index, raw in enumerate(rows):
-        row = parse_row(raw, list_id=list_id, position=skip + index, zone=zone)
-        if row.realm_id != str(realm_id):
-            dropped += 1
+        if not isinstance(raw, dict):
+            raise BadResponse("a row is not an object")
+        # The realm as parse_row reads it (the same id rule, the same verdict); a
+        # non-negative int, as the site writes it, is compared as it is.
+        value = raw.get("realmId")
+        if type(value) is int and value >= 0:
+            if value != realm_id:
+                continue
+        elif _id(value, "realmId") != realm:
             continue
-        kept.append(row)
-    return ReportPage(total=total, rows=tuple(kept), dropped_foreign_rows=dropped)
+        kept.append(raw)
+        positions.append(skip + index)
+    dropped = len(rows) - len(kept)
+    return ReportPage(
+        total=total,
+        rows=SiteRows(
+            kept,
+            range(skip, skip + len(kept)) if not dropped else positions,
+            list_id=list_id,
+            zone=zone,
+        ),
+        dropped_foreign_rows=dropped,
+    )

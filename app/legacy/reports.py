@@ -34,11 +34,20 @@ from app.legacy.models import (
     ReportPage,
     ReportQuery,
 )
+from app.legacy.parsing import SiteRows
 from app.legacy.service import LegacyService, validate_list_id
 
 MAX_REPORT_PAGE = 500
 
 T = TypeVar("T")
+
+
+def _rows_between(page: ReportPage, start: int, end: int) -> list[ListComplaint]:
+    """A page's rows at site positions ``[start, end)``, in the page's order: a page as the
+    site sent it finds them by position and parses only them."""
+    if isinstance(page.rows, SiteRows):
+        return page.rows.between(start, end)
+    return [row for row in page.rows if start <= row.position < end]
 
 
 def _shared(coroutine: Coroutine[Any, Any, T]) -> asyncio.Future[T]:
@@ -246,6 +255,8 @@ class ReportReader:
         return rows
 
     async def window(self, query: ReportQuery, offset: int, first: int) -> Window:
+        """Rows ``[offset, offset + first)``: only the rows returned are parsed, each once per
+        cached page (``SiteRows``); a malformed one is ``UPSTREAM_BAD_RESPONSE`` here."""
         first_skip = offset // PAGE_SIZE * PAGE_SIZE
         skips = range(first_skip, (offset + first - 1) // PAGE_SIZE * PAGE_SIZE + 1, PAGE_SIZE)
         total = self.totals.get(query)
@@ -258,9 +269,7 @@ class ReportReader:
             pages = []
         else:
             pages = list(await asyncio.gather(*(self.page(query, s) for s in skips if s < total)))
-        rows = [
-            row for page in pages for row in page.rows if offset <= row.position < offset + first
-        ]
+        rows = [row for page in pages for row in _rows_between(page, offset, offset + first)]
         end_offset = min(offset + first, max(total, offset))
         return Window(rows=rows, total=total, offset=offset, end_offset=end_offset)
 

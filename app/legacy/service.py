@@ -30,7 +30,7 @@ from app.legacy.models import (
     ReportPage,
     ReportQuery,
 )
-from app.legacy.parsing import BadResponse, parse_page
+from app.legacy.parsing import BadResponse, bad_response, parse_page
 
 logger = logging.getLogger("app.legacy")
 
@@ -212,8 +212,9 @@ class LegacyService:
         key: PageKey,
         budget: RequestBudget | None = None,
     ) -> ReportPage:
-        """One page, through the cache when it is on; parsed, realm-checked. Only a page
-        that is not cached costs ``budget`` a request."""
+        """One page, through the cache when it is on; checked and realm-checked, its rows
+        parsed as they are read (``parse_page``). Only a page that is not cached costs
+        ``budget`` a request."""
 
         async def fetch() -> ReportPage:
             started = time.perf_counter()
@@ -239,11 +240,7 @@ class LegacyService:
                     realm_id=account.realm_id,
                 )
             except BadResponse as exc:
-                raise UpstreamError(
-                    ErrorCode.UPSTREAM_BAD_RESPONSE,
-                    f"the legacy site's report is not the documented shape: {exc}",
-                    upstream={"source": SOURCE, "status": 200, "listId": key.query.list_id},
-                ) from None
+                raise bad_response(exc, key.query.list_id) from None
             if page.dropped_foreign_rows:
                 logger.warning(
                     "legacy list %s skip %d: dropped %d rows of another realm (account realm %d)",

@@ -8,14 +8,16 @@ flight, waits for a gate.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gc
 import logging
-from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from app.legacy.cache import PageCache, encode_page
-from app.legacy.models import ListComplaint, ReportPage
+from app.legacy.models import ReportPage
+from app.legacy.parsing import parse_page
 
 TTL = 10.0
 
@@ -200,22 +202,24 @@ async def test_clear_forgets_every_page(cache: PageCache) -> None:
 
 
 def page_of(total: int, rows: int, width: int = 40) -> ReportPage:
-    """A page of ``rows`` rows whose emails are ``width`` characters: pages of one shape
-    weigh the same."""
-    when = datetime(2016, 6, 15, 12, 0, tzinfo=UTC)
-    return ReportPage(
-        total=total,
-        rows=tuple(
-            ListComplaint(
-                list_id="11", position=i, date=when, subscriber_id=str(7_000_000 + i),
-                realm_id="1561", email=f"{i:0{width}d}"[-width:], first_name="Jane",
-                last_name="Doe", company=None, address1="", address2="", city="", state="",
-                zip="", country="US", phone="", fax=None, created_date=when, updated_date=None,
-                md5_encryption="A" * 32, sha1_encryption="B" * 40,
-            )
-            for i in range(rows)
-        ),
+    """A page of ``rows`` rows as the site sends them, whose emails are ``width``
+    characters: pages of one shape weigh the same."""
+    when = "Jun 15, 2016 12:00:00 PM"
+    raw = [
+        {
+            "date": when, "subscriberId": 7_000_000 + i, "realmId": 1561,
+            "email": f"{i:0{width}d}"[-width:], "firstName": "Jane", "lastName": "Doe",
+            "address1": "", "address2": "", "city": "", "state": "", "zip": "",
+            "country": "US", "phone": "", "createdDate": when, "updatedDate": "",
+            "md5Encryption": "A" * 32, "sha1Encryption": "B" * 40,
+        }
+        for i in range(rows)
+    ]  # fmt: skip
+    page = parse_page(
+        {"complaintTotal": max(total, rows), "subscribers": raw},
+        list_id="11", skip=0, zone=ZoneInfo("UTC"), realm_id=1561,
     )  # fmt: skip
+    return dataclasses.replace(page, total=total)
 
 
 class Pages:

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from app.core.errors import ErrorCode, UpstreamError
 from app.legacy.models import ListComplaint
 from app.legacy.parsing import BadResponse, parse_page, parse_row, parse_timestamp
 
@@ -350,16 +351,51 @@ def test_missing_or_wrong_rows_are_a_bad_response(rows: Any) -> None:
         parse_page(body, list_id="12", skip=0, zone=UTC_ZONE, realm_id=7)
 
 
-def test_one_bad_row_fails_the_page() -> None:
+def test_a_bad_row_fails_every_read_of_it_and_no_other() -> None:
+    """Rows are parsed when read: a malformed row is UPSTREAM_BAD_RESPONSE for each read
+    that returns it, and the page's other rows stay readable."""
     body = {"complaintTotal": 2, "subscribers": [site_row(1), {**site_row(2), "email": 5}]}
-    with pytest.raises(BadResponse, match=r"^email is not a string$"):
+    page = parse_page(body, list_id="12", skip=0, zone=UTC_ZONE, realm_id=7)
+    assert page.rows[0].subscriber_id == "101"
+    for _ in range(2):
+        with pytest.raises(UpstreamError) as caught:
+            page.rows[1]
+        assert caught.value.code is ErrorCode.UPSTREAM_BAD_RESPONSE
+        assert caught.value.message == (
+            "the legacy site's report is not the documented shape: email is not a string"
+        )
+        assert caught.value.upstream == {"source": "legacy", "status": 200, "listId": "12"}
+    with pytest.raises(UpstreamError):
+        list(page.rows)
+
+
+def test_a_bad_row_of_another_realm_is_dropped_unread() -> None:
+    """The realm is checked on the raw row; a row the account never sees is not parsed,
+    so its other fields cannot fail the page."""
+    body = {
+        "complaintTotal": 2,
+        "subscribers": [{**site_row(1, 8), "date": "yesterday"}, site_row(2)],
+    }
+    page = parse_page(body, list_id="12", skip=0, zone=UTC_ZONE, realm_id=7)
+    assert [(r.position, r.subscriber_id) for r in page.rows] == [(1, "102")]
+    assert page.dropped_foreign_rows == 1
+
+
+@pytest.mark.parametrize("raw", [None, [], "row", 7])
+def test_a_row_that_is_not_an_object_fails_the_page_at_once(raw: Any) -> None:
+    body = {"complaintTotal": 3, "subscribers": [site_row(1), raw, site_row(3)]}
+    with pytest.raises(BadResponse, match=r"^a row is not an object$"):
         parse_page(body, list_id="12", skip=0, zone=UTC_ZONE, realm_id=7)
 
 
-def test_a_bad_row_of_another_realm_still_fails_the_page() -> None:
-    """Rows are checked before the realm: a malformed body is never half-trusted."""
-    body = {"complaintTotal": 1, "subscribers": [{**site_row(1, 8), "date": "yesterday"}]}
-    with pytest.raises(BadResponse, match=r"^unreadable timestamp 'yesterday'$"):
+@pytest.mark.parametrize(
+    ("realm", "problem"), [(True, "is not an id"), ([7], "is not an id"), ("7a", "is not numeric")]
+)
+def test_a_realm_that_is_no_id_fails_the_page_at_once(realm: Any, problem: str) -> None:
+    """Which realm a row belongs to decides whether it may be returned: a realm that is no
+    id cannot be decided, wherever the row is."""
+    body = {"complaintTotal": 3, "subscribers": [site_row(1), site_row(2), site_row(3, realm)]}
+    with pytest.raises(BadResponse, match=rf"^realmId {problem}$"):
         parse_page(body, list_id="12", skip=0, zone=UTC_ZONE, realm_id=7)
 
 

@@ -16,7 +16,7 @@ from app.core.shared import SharedState, SharedStore
 from app.devtools.simulator import SimulatorState
 from app.legacy.cache import FORMAT, PageCache, decode_page, encode_page, shared_name
 from app.legacy.models import PageKey, ReportQuery
-from app.legacy.parsing import parse_page
+from app.legacy.parsing import SiteRows, parse_page
 from app.settings import Settings
 from tests.legacy.test_cache import Pages, Upstream, page_of
 
@@ -51,8 +51,16 @@ def test_pages_round_trip_through_the_compact_encoding() -> None:
             body, list_id=list_id, skip=0, zone=ZoneInfo(realm.timezone), realm_id=realm.realm_id
         )
         raw = encode_page(page)
-        assert decode_page(raw) == page
-        assert len(raw) < len(json.dumps(body).encode()) * 0.8  # no field names per row
+        assert isinstance(page.rows, SiteRows)
+        assert page.rows.parsed == 0  # encoding (and so weighing) parses no row
+        decoded = decode_page(raw)
+        assert isinstance(decoded.rows, SiteRows)
+        assert decoded.rows.parsed == 0
+        assert decoded == page
+        assert [r.position for r in decoded.rows] == [r.position for r in page.rows]
+        # About the site's own body: the rows as sent, with the page's facts around them.
+        compact = json.dumps(body, separators=(",", ":")).encode()
+        assert len(compact) - 100 < len(raw) < len(compact) + 100 + 4 * len(rows)
 
 
 def test_keys_name_the_organization_the_account_version_and_the_page() -> None:
