@@ -17,28 +17,11 @@ def parse_datetime(value: Any) -> datetime:
     return parse_rfc3339(value)
 
 
-# Rows share instants (a legacy row's date is its occurredAt; pages repeat them across
-# requests): the text of each is kept, in a dict that starts afresh when it is full. Equal
-# datetimes are the same instant, whose UTC text is the same, so the memo cannot change an
-# answer.
-_DATETIME_TEXTS: dict[datetime, str] = {}
-_DATETIME_TEXTS_MAX = 65_536
-
-
-def serialize_datetime(value: datetime) -> str:
-    text = _DATETIME_TEXTS.get(value)
-    if text is None:
-        if len(_DATETIME_TEXTS) >= _DATETIME_TEXTS_MAX:
-            _DATETIME_TEXTS.clear()
-        text = _DATETIME_TEXTS[value] = format_rfc3339(value)
-    return text
-
-
 DateTimeScalar = strawberry.scalar(
     name="DateTime",
     description="A point in time, RFC 3339 in UTC (e.g. 2026-04-26T12:00:00Z). Inputs need an "
     "explicit offset or Z.",
-    serialize=serialize_datetime,
+    serialize=format_rfc3339,
     parse_value=parse_datetime,
     specified_by_url="https://datatracker.ietf.org/doc/html/rfc3339#section-5.6",
 )
