@@ -140,9 +140,10 @@ class ListOf(Completer):
 
 class Leaf(Completer):
     """A scalar or enum: its own ``coerce_output_value``; a string for String or ID and a
-    bool for Boolean are what those coercions return unchanged."""
+    bool for Boolean are what those coercions return unchanged, and an enum's names are
+    kept once found (its coercion is a lookup by equality, so equal values share a name)."""
 
-    __slots__ = ("coerce", "same")
+    __slots__ = ("coerce", "memo", "same")
 
     def __init__(self, leaf: GraphQLScalarType | GraphQLEnumType) -> None:
         self.coerce = leaf.coerce_output_value
@@ -151,13 +152,21 @@ class Leaf(Completer):
             self.same = str
         elif leaf is GraphQLBoolean:
             self.same = bool
+        self.memo: dict[Any, Any] | None = {} if isinstance(leaf, GraphQLEnumType) else None
 
     def value(self, value: Any) -> Any:
         if value.__class__ is self.same:
             return value
+        memo = self.memo
+        if memo is not None:
+            known = memo.get(value)
+            if known is not None:
+                return known
         coerced = self.coerce(value)
         if coerced is None or coerced is Undefined:
             raise Fallback("a scalar refused a value")
+        if memo is not None:
+            memo[value] = coerced
         return coerced
 
     def column(self, build: Build, values: list[Any]) -> list[Any]:

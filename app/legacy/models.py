@@ -95,6 +95,8 @@ class ListComplaint:
     updated_date: datetime | None
     md5_encryption: str | None
     sha1_encryption: str | None
+    # ``record_id``, once worked out: a cached page's rows are read by many requests.
+    _record_id: str | None = dataclasses.field(default=None, init=False, repr=False, compare=False)
 
     # The shared complaint-record shape (see app.core.records).
     origin = ComplaintOrigin.LEGACY_LIST
@@ -113,12 +115,16 @@ class ListComplaint:
 
     @property
     def record_id(self) -> str:
-        return record_id(
-            ComplaintOrigin.LEGACY_LIST,
-            self.list_id,
-            self.subscriber_id,
-            int(self.date.timestamp()),
-        )
+        known = self._record_id
+        if known is None:
+            known = record_id(
+                ComplaintOrigin.LEGACY_LIST,
+                self.list_id,
+                self.subscriber_id,
+                int(self.date.timestamp()),
+            )
+            object.__setattr__(self, "_record_id", known)  # frozen: a memo, not a change
+        return known
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
