@@ -28,7 +28,8 @@ a page that does not hold its rows, a wrong record).
 The simulators are ``complaints-gateway simulator`` processes of this checkout (one at
 0 ms, one at ``--latency-ms``), so their CPU is not the gateway's; upstream requests are
 counted on the gateway's own HTTP client. The in-process app has the collector tuned as
-``serve`` tunes it (GC_TUNING). On a busy machine the times are noisy; the ratios less so.
+``serve`` tunes it (GC_TUNING). Clients send ``Accept-Encoding: identity`` (``--gzip``: the
+gateway compresses the page, as for a browser). On a busy machine the times are noisy.
 
     .venv/bin/python -m bench.ratios                       # what `make bench` runs
     .venv/bin/python -m bench.ratios --only a,b --rounds 5
@@ -73,6 +74,9 @@ SECRET = "bench-secret-key-of-at-least-thirty-two-bytes"  # noqa: S105 (a bench 
 REALM, REALM_ID, PASSWORD = "acme", 1561, "acme-api-password"  # the simulator's realm acme
 ACME_ZONE = "America/Los_Angeles"
 PAGE_SIZE = 500  # the site's page
+# What every client of the gateway sends: no gzip unless --gzip, so that the gateway's own
+# work is measured (the floor and the baseline compress nothing).
+CLIENT_HEADERS = {"Accept-Encoding": "identity"}
 
 ROW_FIELDS = (
     "listId date subscriberId realmId email firstName lastName company address1 address2 "
@@ -235,7 +239,7 @@ class Gateway:
         payload: dict[str, Any] = {"query": query}
         if variables is not None:
             payload["variables"] = variables
-        headers = {"Authorization": f"Bearer {self.key}"}
+        headers = {**CLIENT_HEADERS, "Authorization": f"Bearer {self.key}"}
         return await self.http.post("/graphql", json=payload, headers=headers)
 
     async def data(self, query: str, variables: dict[str, Any] | None = None) -> Any:
@@ -353,7 +357,7 @@ async def native(tmp: Path, rounds: int, requests: int, cpu_requests: int) -> li
     async with gateway(tmp, "native") as gw:
         await gw.org.add_complaints(500)
         complaint_id = str(gw.org.complaint_ids[0])
-        headers = {"Authorization": f"Bearer {gw.key}"}
+        headers = {**CLIENT_HEADERS, "Authorization": f"Bearer {gw.key}"}
         expected = (await gw.http.get(f"/v1/complaints/{complaint_id}", headers=headers)).json()
         expect(expected["data"]["id"] == complaint_id, f"/v1 answered {expected}")
         for _ in range(3):
@@ -606,7 +610,7 @@ def load(url: str, key: str, threads: int, seconds: float, first_email: str) -> 
     """``threads`` clients, each on its own keep-alive connection, posting the 500-row page
     for ``seconds``; the answers that came back (each checked: a 200 of the right size)."""
     payload = {"query": PAGE_500}
-    headers = {"Authorization": f"Bearer {key}"}
+    headers = {**CLIENT_HEADERS, "Authorization": f"Bearer {key}"}
     counts = [0] * threads
     failures: list[str] = []
     start = threading.Barrier(threads + 1)
@@ -746,12 +750,17 @@ def main() -> int:
     parser.add_argument(
         "--baseline-dir", type=Path, help="checkout (f) also measures, as today's baseline"
     )
+    parser.add_argument(
+        "--gzip", action="store_true", help="clients accept gzip (the gateway compresses)"
+    )
     parser.add_argument("--only", default="a,b,c,d,e,f", help="measurements to run, e.g. a,f")
     args = parser.parse_args()
     only = set(args.only.replace(" ", "").split(","))
+    if args.gzip:
+        CLIENT_HEADERS["Accept-Encoding"] = "gzip"
     started = time.perf_counter()
-    print(f"bench.ratios: {args.rounds} rounds, legacy latency {args.latency_ms} ms for (d), (e)",
-          flush=True)  # fmt: skip
+    print(f"bench.ratios: {args.rounds} rounds, legacy latency {args.latency_ms} ms for (d), (e), "
+          f"Accept-Encoding: {CLIENT_HEADERS['Accept-Encoding']}", flush=True)  # fmt: skip
     try:
         with simulator_process(0) as fast_url, simulator_process(args.latency_ms) as slow_url:
             rows = asyncio.run(run_in_process(args, only, fast_url, slow_url))
