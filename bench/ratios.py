@@ -23,7 +23,8 @@ a page that does not hold its rows, a wrong record).
         threads with keep-alive connections on the 500-row page for ``--serve-seconds``:
         requests/s and the server's CPU ms per request (utime + stime of its pid).
         ``--gateway-dir`` serves another checkout, ``--baseline-dir`` measures one more
-        (the code before the speed work) for the ">= 5x today" target.
+        (the code before the speed work) for the ">= 5x today" target, both servers up at
+        once and measured in turns, round by round.
 
 The simulators are ``complaints-gateway simulator`` processes of this checkout (one at
 0 ms, one at ``--latency-ms``), so their CPU is not the gateway's; upstream requests are
@@ -53,7 +54,7 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -646,35 +647,46 @@ def load(url: str, key: str, threads: int, seconds: float, first_email: str) -> 
     return sum(counts)
 
 
+Served = dict[int, tuple[list[float], list[float]]]
+
+
 def served(
-    label: str, gateway_dir: Path, simulator_url: str, rounds: int, seconds: float
-) -> dict[int, tuple[list[float], list[float]]]:
-    """{threads: (requests/s of each round, server CPU ms per request of each round)}."""
+    checkouts: dict[str, Path], simulator_url: str, rounds: int, seconds: float
+) -> dict[str, Served]:
+    """Each checkout's ``serve`` at once (idle but for its turn), measured in turns round
+    by round so that a busy machine weighs on each alike: {label: {threads: (requests/s
+    of each round, server CPU ms per request of each round)}}."""
     first_email = json.loads(raw_page(simulator_url))["subscribers"][0]["email"]
-    results: dict[int, tuple[list[float], list[float]]] = {}
-    with (
-        tempfile.TemporaryDirectory(prefix=f"bench-{label}-") as work,
-        served_gateway(gateway_dir, simulator_url, Path(work)) as (url, key, process),
-    ):
-        load(url, key, 2, 1.0, first_email)  # warm up
+    results: dict[str, Served] = {label: {} for label in checkouts}
+    with ExitStack() as stack:
+        servers = {}
+        for label, gateway_dir in checkouts.items():
+            work = stack.enter_context(tempfile.TemporaryDirectory(prefix=f"bench-{label}-"))
+            servers[label] = stack.enter_context(
+                served_gateway(gateway_dir, simulator_url, Path(work))
+            )
+            load(servers[label][0], servers[label][1], 2, 1.0, first_email)  # warm up
         for threads in (4, 8):
-            rps, cpu = [], []
+            for label in checkouts:
+                results[label][threads] = ([], [])
             for _ in range(rounds):
-                c0, t0 = cpu_seconds(process.pid), time.perf_counter()
-                done = load(url, key, threads, seconds, first_email)
-                elapsed = time.perf_counter() - t0
-                spent = cpu_seconds(process.pid) - c0
-                rps.append(done / elapsed)
-                cpu.append(spent * 1000 / max(done, 1))
-            results[threads] = (rps, cpu)
-            print(f"  (f) {label}, {threads} threads: {med(rps):.1f} req/s, "
-                  f"{med(cpu):.1f} ms CPU/request", flush=True)  # fmt: skip
+                for label, (url, key, process) in servers.items():
+                    c0, t0 = cpu_seconds(process.pid), time.perf_counter()
+                    done = load(url, key, threads, seconds, first_email)
+                    elapsed = time.perf_counter() - t0
+                    spent = cpu_seconds(process.pid) - c0
+                    results[label][threads][0].append(done / elapsed)
+                    results[label][threads][1].append(spent * 1000 / max(done, 1))
+            for label in checkouts:
+                rps, cpu = results[label][threads]
+                print(f"  (f) {label}, {threads} threads: {med(rps):.1f} req/s, "
+                      f"{med(cpu):.1f} ms CPU/request", flush=True)  # fmt: skip
     return results
 
 
 def served_rows(
-    mine: dict[int, tuple[list[float], list[float]]],
-    baseline: dict[int, tuple[list[float], list[float]]] | None,
+    mine: Served,
+    baseline: Served | None,
     gateway_dir: Path,
 ) -> list[Row]:
     rows = []
@@ -766,11 +778,11 @@ def main() -> int:
             rows = asyncio.run(run_in_process(args, only, fast_url, slow_url))
             if "f" in only:
                 gateway_dir = args.gateway_dir.resolve()
-                mine = served("gateway", gateway_dir, fast_url, args.rounds, args.serve_seconds)
-                baseline = None
+                checkouts = {"gateway": gateway_dir}
                 if args.baseline_dir:
-                    baseline = served("baseline", args.baseline_dir.resolve(), fast_url,
-                                      args.rounds, args.serve_seconds)  # fmt: skip
+                    checkouts["baseline"] = args.baseline_dir.resolve()
+                results = served(checkouts, fast_url, args.rounds, args.serve_seconds)
+                mine, baseline = results["gateway"], results.get("baseline")
                 rows += served_rows(mine, baseline, gateway_dir)
     except WrongAnswer as exc:
         print(f"error: a wrong answer, the numbers would mean nothing: {exc}", file=sys.stderr)
