@@ -51,8 +51,12 @@ test-postgres: $(STAMP) $(IDE_ASSETS)
 schema: $(STAMP)
 	$(BIN)/complaints-gateway schema export
 
+# The gateway against its floors, as ratios, in one table (bench/ratios.py; issue 10): a few
+# minutes. BENCH_ARGS passes options, e.g. BENCH_ARGS="--baseline-dir ../base --rounds 5".
+# The older benches run alone: $(BIN)/python -m bench.run (native read path), bench.legacy,
+# bench.timeline, bench.safety, bench.perreq.
 bench: $(STAMP)
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.ratios $(BENCH_ARGS)
 
 # Mutation testing (mutmut 3), a developer tool, not part of CI: mutates only the modules where
 # a wrong answer is silent, and runs each mutant against the fast unit tests only (both lists

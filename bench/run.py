@@ -5,7 +5,7 @@ Seeds one organization with complaints and links in a fresh database (SQLite by 
 app: a page of 100 complaints with every link and history, a bare page, and the counts.
 Prints p50/p95/max latency and the SQL statements per request.
 
-    make bench            # or: .venv/bin/python -m bench.run --complaints 5000 --rounds 50
+    .venv/bin/python -m bench.run --complaints 5000 --rounds 50   # `make bench` runs bench.ratios
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from app.cli.common import GatewayGroup
 from app.cli.demo import demo
 from app.cli.records import import_records
 from app.cli.serve import serve
+from app.cli.simulator import simulator
 
 cli = typer.Typer(
     cls=GatewayGroup,
@@ -31,6 +32,7 @@ cli.add_typer(documents.commands, name="documents")
 cli.command("import")(import_records)
 cli.command("serve")(serve)
 cli.command("demo")(demo)
+cli.command("simulator")(simulator)
 
 
 def main() -> None:
