@@ -184,7 +184,8 @@ def simulator_process(latency_ms: int) -> Iterator[str]:
     base URL once it accepts connections."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(  # noqa: S603 (a fixed command line)
-        [*cli_command(sys.executable), "simulator", "--port", "0", "--latency-ms", str(latency_ms)],
+        [*cli_command(sys.executable), "legacy", "simulator", "--port", "0",
+         "--latency-ms", str(latency_ms)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:

@@ -29,7 +29,7 @@ def simulator(*args: str) -> Iterator[tuple[str, list[str], subprocess.Popen[str
     """``complaints-gateway simulator --port 0 ARGS`` in a process of its own; yields its
     base URL, the lines it printed about itself and the process."""
     process = subprocess.Popen(  # noqa: S603 (a fixed command line)
-        [sys.executable, "-m", "app.cli", "simulator", "--port", "0", *args],
+        [sys.executable, "-m", "app.cli", "legacy", "simulator", "--port", "0", *args],
         cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, text=True,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip
@@ -115,7 +115,7 @@ def _busy_port() -> socket.socket:
     ],
 )
 def test_bad_options_are_refused_with_status_2(args: list[str], message: str) -> None:
-    result = CliRunner().invoke(cli, ["simulator", *args])
+    result = CliRunner().invoke(cli, ["legacy", "simulator", *args])
     assert result.exit_code == 2, result.output
     assert message in " ".join(result.stderr.split()).replace("│", "").replace("  ", " ")
     assert "WhatCounts simulator on" not in result.stdout
@@ -124,6 +124,6 @@ def test_bad_options_are_refused_with_status_2(args: list[str], message: str) ->
 def test_a_busy_port_is_refused_with_status_2() -> None:
     with _busy_port() as busy:
         port = str(busy.getsockname()[1])
-        result = CliRunner().invoke(cli, ["simulator", "--port", port])
+        result = CliRunner().invoke(cli, ["legacy", "simulator", "--port", port])
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith(f"error: --host/--port: cannot listen on 127.0.0.1:{port} (")

@@ -1,10 +1,9 @@
-"""``legacy``: link, show and unlink WhatCounts accounts, map campaigns, run the simulator."""
+"""``legacy``: link, show and unlink WhatCounts accounts, map campaigns, run the simulator
+(``legacy simulator``, in app/cli/simulator.py)."""
 
 from __future__ import annotations
 
 import sys
-import time
-from datetime import date
 from typing import Annotated
 
 import typer
@@ -127,31 +126,3 @@ def legacy_map_campaign(
     org_id, campaign_id = parse_uuid(org, "--org"), parse_uuid(campaign, "--campaign")
     run(lambda s: s.campaign_lists.map_campaign(org_id, campaign_id, list_id))
     typer.echo(f"campaign {campaign_id} -> legacy list {list_id}")
-
-
-@commands.command("simulator")
-def legacy_simulator(
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8001,
-    seed: Annotated[int, typer.Option(help="Seed of the generated lists.")] = 1,
-    anchor: Annotated[
-        str | None, typer.Option(help="Last day of the generated year (yyyy-mm-dd).")
-    ] = None,
-) -> None:
-    """Run the WhatCounts-compatible simulator in the foreground."""
-    from app.devtools.simulator import DEFAULT_ANCHOR, SimulatorServer, SimulatorState
-
-    state = SimulatorState(
-        seed=seed, anchor=date.fromisoformat(anchor) if anchor else DEFAULT_ANCHOR
-    )
-    server = SimulatorServer(state, host, port).start()
-    typer.echo(f"WhatCounts simulator on {server.base_url}")
-    for realm in state.realms.values():
-        lists = ", ".join(f"{sim.list_id} ({len(sim.rows)})" for sim in state.lists_of(realm.name))
-        typer.echo(f"  realm {realm.name} (id {realm.realm_id}, {realm.timezone}): lists {lists}")
-    typer.echo("  passwords are <realm>-api-password; Ctrl-C stops")
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        server.stop()

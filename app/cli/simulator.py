@@ -1,4 +1,4 @@
-"""``simulator``: the WhatCounts-compatible simulator (app.devtools.simulator) as a real HTTP
+"""``legacy simulator``: the WhatCounts-compatible simulator (app.devtools.simulator) as a real HTTP
 server in the foreground, with the demo's data and fault knobs, so that a user or a benchmark
 can reproduce a slow site without code.
 
