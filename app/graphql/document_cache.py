@@ -9,8 +9,9 @@ document and process. ``DocumentCacheExtension`` runs first among the schema's e
 * before validation, a known document's verdict (its list of errors, often empty) is set,
   which Strawberry takes as validation already done; an unknown one is validated as usual
   and its verdict kept;
-* ``CostLimiter`` asks ``cost_of`` for the estimate of an operation; it is kept when the
-  walk used neither a variable nor the current time (see ``CostModel.estimate``).
+* ``CostLimiter`` keeps the estimate of an operation when the walk read neither a
+  variable nor the current time (see ``CostModel.estimate``), and the compiled measurement
+  of its actual cost when that read no variable (``CostModel.plan``).
 
 A document that does not parse is not kept (it is parsed again, and fails the same way).
 Kept errors are the very ``GraphQLError`` objects the first validation made, so a cached
@@ -29,6 +30,7 @@ from graphql import DocumentNode, GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from app.core.persisted import document_hash
+from app.graphql.cost import ActualPlan
 
 
 @dataclass(slots=True)
@@ -38,6 +40,8 @@ class CachedDocument:
     errors: list[GraphQLError] | None = None
     # Estimates that depend on nothing but the document, by operation name.
     costs: dict[str | None, int] = field(default_factory=dict)
+    # Compiled measurements of the actual cost that read no variable, by operation name.
+    plans: dict[str | None, ActualPlan] = field(default_factory=dict)
 
 
 class DocumentCache:
