@@ -40,9 +40,9 @@ class CostLimiter(SchemaExtension):
             yield
             return
         variables = execution.variables or {}
-        entry = None
-        if self.documents is not None and execution.query:
-            entry = self.documents.peek(execution.query, document)
+        entry = context.cached_document
+        if entry is not None and entry.document is not document:
+            entry = None
         requested = self._requested(execution, document, variables, context, entry)
         self.cost = {"requested": requested, "limit": self.limit}
         if requested > self.limit:
