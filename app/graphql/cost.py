@@ -307,11 +307,16 @@ class _Selection:
     """``_Walk.selection``: a value of a named type (the worst concrete type of an abstract
     one, 0 for a type that is neither)."""
 
-    __slots__ = ("options", "unmeasured")
+    __slots__ = ("constant", "options", "unmeasured")
 
     def __init__(self, options: list[list[_Field]]) -> None:
         self.options = [_Group(fields) for fields in options]
         self.unmeasured = max((group.unmeasured for group in self.options), default=0)
+        # The points of any value, when no field's points depend on the data (scalars
+        # only): a list of such values is costed from its length.
+        self.constant: int | None = None
+        if not any(group.fields for group in self.options):
+            self.constant = max((group.fixed for group in self.options), default=0)
 
     def measure(self, data: Any) -> int:
         """Points of ``data`` (never None: a missing value is the caller's to cost)."""
@@ -338,16 +343,20 @@ class _Field:
 class _ObjectField(_Field):
     """An object: 1 plus its selection, or only its weight when it came back null."""
 
-    __slots__ = ("inner",)
+    __slots__ = ("inner", "present")
 
     def __init__(self, key: str, weight: int, inner: _Selection) -> None:
         super().__init__(key, weight)
         self.inner = inner
         self.unmeasured = weight + 1 + inner.unmeasured
+        # Its points when it came back, if they cannot depend on what it holds.
+        self.present = None if inner.constant is None else weight + 1 + inner.constant
 
     def measure(self, value: Any) -> int:
         if value is None:
             return self.weight
+        if self.present is not None:
+            return self.present
         return self.weight + 1 + self.inner.measure(value)
 
 
@@ -365,6 +374,9 @@ class _ListField(_Field):
     def measure(self, value: Any) -> int:
         if not isinstance(value, list):
             return self.unmeasured
+        constant = self.inner.constant
+        if constant is not None:
+            return self.weight + (1 + constant) * (len(value) - value.count(None))
         measure = self.inner.measure
         return self.weight + sum([1 + measure(item) for item in value if item is not None])
 

@@ -272,3 +272,14 @@ def test_a_plan_that_reads_no_variable_is_static(
     variables = {"id": "x", "n": 3, "on": True, "s": "NEW"}
     assert model.plan(tree, None, variables, NOW).static is static
     assert model.estimate(tree, None, variables, NOW)[1] is static
+
+
+def test_a_list_of_scalar_selections_is_costed_from_its_length(model: CostModel) -> None:
+    """No item's points depend on its data: the list's length (less its nulls) is enough."""
+    document = parse("{ complaints(first: 3) { edges { node { history { id toStatus } } } } }")
+    history = [{"id": "1", "toStatus": "NEW"}, None, {"id": "2", "toStatus": "TRIAGE"}]
+    data = {"complaints": {"edges": [{"node": {"history": history}}]}}
+    plan = model.plan(document, None, {}, NOW)
+    assert plan.measure(data, 0) == 2 + 1 + 2
+    reference = ReferenceModel(model.schema, timeline_max_days=92)
+    assert reference.actual(document, None, {}, NOW, data, 0) == 2 + 1 + 2
