@@ -20,9 +20,10 @@ directives carry the numbers in the SDL):
   shared by every field that asks for the same list.
 
 On abstract types (``ComplaintRecord``) a selection costs the most any concrete type's
-fragments cost. ``@include``/``@skip`` are honoured. The same walk, given the response
-data, measures the ``actual`` cost with real list lengths; the legacy part of ``actual``
-is the pages the request really asked of the site.
+fragments cost. ``@include``/``@skip`` are honoured. The ``actual`` cost is measured
+over the response by the same rules with real list lengths (a list or a connection that
+did not come back as one costed as estimated), from a plan compiled once per operation
+(``CostModel.plan``); its legacy part is the pages the request really asked of the site.
 """
 
 from __future__ import annotations
@@ -232,7 +233,7 @@ class CostModel:
         if root is None:
             return 0, True
         tally = Tally()
-        points = walk.selection(operation.selection_set, root, None, 1, tally)
+        points = walk.selection(operation.selection_set, root, 1, tally)
         if operation.operation.value == "mutation":
             points += MUTATION_POINTS
         static = not walk.used_variables and not walk.used_now
@@ -249,6 +250,8 @@ class CostModel:
     ) -> int:
         """What the response really cost: the same walk over the real lists, plus the pages
         this request really asked of the legacy site."""
+        if not isinstance(data, dict):  # nothing came back: only the legacy pages
+            return legacy_requests * LEGACY_PAGE_POINTS
         return self.plan(document, operation_name, variables, now).measure(data, legacy_requests)
 
     def plan(
@@ -264,7 +267,7 @@ class CostModel:
         a connection that came back without them) worked out once. Measuring a response is
         then one pass over its objects and lists. A plan that read no variable is the same
         for every request of the document (``static``: the document cache keeps it)."""
-        walk = _Walk(self, document, variables, now, estimating=False)
+        walk = _Walk(self, document, variables, now)
         operation = walk.operation(operation_name)
         root = self.schema.get_root_type(operation.operation) if operation else None
         if operation is None or root is None:
@@ -276,11 +279,12 @@ class CostModel:
 
 # --- The compiled measurement of ``actual`` -----------------------------------------------
 #
-# Each class below is one function of ``_Walk``'s measuring walk (``estimating=False``)
-# with everything that does not depend on the data decided at compile time: ``measure``
-# is the walk given a value (``measured``), ``unmeasured`` the walk's result without one
-# (``data`` None: what it falls back to for a list or a connection that did not come back
-# as one). Measuring loops over what came back, and nothing else.
+# Each class below is one step of the measurement (the estimate's walk over the response,
+# kept as the reference in tests/graphql/cost_reference.py), with everything that does
+# not depend on the data decided at compile time: ``measure`` costs a value that came back
+# (None when it is missing), ``unmeasured`` is the step's points without data, what a list
+# or a connection that did not come back as one is costed at (as estimated). Measuring
+# loops over what came back, and nothing else.
 
 
 class _Group:
@@ -465,11 +469,8 @@ class _Walk:
         document: DocumentNode,
         variables: Mapping[str, Any],
         now: datetime,
-        *,
-        estimating: bool = True,
     ) -> None:
         self.model = model
-        self.estimating = estimating  # False: measuring a response, legacy pages are counted
         self.inputs = dict(variables)
         self.variables: VariableValues | None = None
         self.now = now
@@ -548,20 +549,16 @@ class _Walk:
                     self._spread_depth -= 1
 
     def selection(
-        self,
-        selection_set: SelectionSetNode,
-        type_: GraphQLNamedType,
-        data: Any,
-        size: int,
-        tally: Tally,
+        self, selection_set: SelectionSetNode, type_: GraphQLNamedType, size: int, tally: Tally
     ) -> int:
-        """Points of one value of ``type_`` (the worst concrete type for an abstract one)."""
+        """Points of one value of ``type_`` (the worst concrete type for an abstract one),
+        under ``size`` parents."""
         if isinstance(type_, GraphQLObjectType):
-            return self._object(selection_set, type_, data, size, tally)
+            return self._object(selection_set, type_, size, tally)
         if is_abstract_type(type_):
             return max(
                 (
-                    self._object(selection_set, t, data, size, tally)
+                    self._object(selection_set, t, size, tally)
                     for t in self.model.schema.get_possible_types(type_)
                 ),
                 default=0,
@@ -569,22 +566,14 @@ class _Walk:
         return 0
 
     def _object(
-        self,
-        selection_set: SelectionSetNode,
-        type_: GraphQLObjectType,
-        data: Any,
-        size: int,
-        tally: Tally,
+        self, selection_set: SelectionSetNode, type_: GraphQLObjectType, size: int, tally: Tally
     ) -> int:
         points = 0
         for node in self._fields(selection_set, type_):
-            name = node.name.value
-            field = type_.fields.get(name)
+            field = type_.fields.get(node.name.value)
             if field is None:
                 continue  # __typename and meta fields are free
-            key = node.alias.value if node.alias else name
-            value = data.get(key) if isinstance(data, dict) else None
-            points += self._field(node, type_, field, value, data is not None, size, tally)
+            points += self._field(node, type_, field, size, tally)
         return points
 
     def _field(
@@ -592,8 +581,6 @@ class _Walk:
         node: FieldNode,
         parent: GraphQLObjectType,
         field: GraphQLField,
-        value: Any,
-        measured: bool,
         size: int,
         tally: Tally,
     ) -> int:
@@ -611,33 +598,18 @@ class _Walk:
             most = spec.assumed_size  # the slicing argument's maximum: more is refused anyway
             count = first if isinstance(first, int) and first > 0 else most or 1
             count = min(count, most) if most else count
-            return (
-                points
-                + 2
-                + self._connection(node, named, spec, value, measured, count, size, tally)
-            )
+            return points + 2 + self._connection(node, named, spec, count, size, tally)
         if is_list_type(inner):
-            items = value if measured and isinstance(value, list) else None
-            if items is not None:
-                return points + sum(
-                    1 + self.selection(node.selection_set, named, item, size, tally)
-                    for item in items
-                    if item is not None
-                )
             count = spec.assumed_size or 1
-            item = self.selection(node.selection_set, named, None, size * count, tally)
+            item = self.selection(node.selection_set, named, size * count, tally)
             return points + count * (1 + item)
-        if measured and value is None:
-            return points
-        return points + 1 + self.selection(node.selection_set, named, value, size, tally)
+        return points + 1 + self.selection(node.selection_set, named, size, tally)
 
     def _connection(
         self,
         node: FieldNode,
         named: GraphQLNamedType,
         spec: FieldCost,
-        value: Any,
-        measured: bool,
         count: int,
         size: int,
         tally: Tally,
@@ -650,30 +622,19 @@ class _Walk:
             child_field = named.fields.get(child.name.value)
             if child_field is None:
                 continue
-            key = child.alias.value if child.alias else child.name.value
-            child_value = value.get(key) if isinstance(value, dict) else None
             if child.name.value not in spec.sized_fields:
-                points += self._field(child, named, child_field, child_value, measured, size, tally)
+                points += self._field(child, named, child_field, size, tally)
                 continue
             edge_type = get_named_type(child_field.type)
             if child.selection_set is None or not isinstance(edge_type, GraphQLObjectType):
                 continue
-            edges = child_value if measured and isinstance(child_value, list) else None
-            if edges is not None:
-                points += sum(
-                    self._edge(child.selection_set, edge_type, edge, size, tally) for edge in edges
-                )
-            else:
-                points += count * self._edge(
-                    child.selection_set, edge_type, None, size * count, tally
-                )
+            points += count * self._edge(child.selection_set, edge_type, size * count, tally)
         return points
 
     def _edge(
         self,
         selection_set: SelectionSetNode,
         edge_type: GraphQLObjectType,
-        edge: Any,
         size: int,
         tally: Tally,
     ) -> int:
@@ -683,18 +644,11 @@ class _Walk:
             field = edge_type.fields.get(field_node.name.value)
             if field is None:
                 continue
-            key = field_node.alias.value if field_node.alias else field_node.name.value
-            value = edge.get(key) if isinstance(edge, dict) else None
-            named = get_named_type(field.type)
             if field_node.name.value == "node" and field_node.selection_set is not None:
-                if edge is None or value is not None:
-                    points += 1 + self.selection(
-                        field_node.selection_set, named, value, size, tally
-                    )
+                named = get_named_type(field.type)
+                points += 1 + self.selection(field_node.selection_set, named, size, tally)
             else:
-                points += self._field(
-                    field_node, edge_type, field, value, edge is not None, size, tally
-                )
+                points += self._field(field_node, edge_type, field, size, tally)
         return points
 
     def _arguments(self, spec: FieldCost, field: GraphQLField, node: FieldNode) -> dict[str, Any]:
@@ -804,9 +758,7 @@ class _Walk:
         return _Edge(nodes, fields)
 
     def _legacy(self, spec: FieldCost, args: Mapping[str, Any], size: int, tally: Tally) -> None:
-        """Adds the legacy pages a field may need (estimates only)."""
-        if not self.estimating:
-            return
+        """Adds the legacy pages a field may need."""
         reports = min(size, ASSUMED_LISTS)  # pages are shared per list within a request
         if spec.legacy_fixed:
             tally.report_pages += spec.legacy_fixed * reports

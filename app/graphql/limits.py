@@ -66,14 +66,28 @@ class CostLimiter(SchemaExtension):
             yield
             return
         yield
+        data = getattr(execution.result, "data", None)
+        self.cost["actual"] = self._actual(execution, document, variables, context, entry, data)
+
+    def _actual(
+        self,
+        execution: ExecutionContext,
+        document: DocumentNode,
+        variables: dict[str, Any],
+        context: GraphQLContext,
+        entry: CachedDocument | None,
+        data: Any,
+    ) -> int:
+        """The actual cost, measured by the document cache's plan when there is one."""
+        if not isinstance(data, dict):
+            return self.model.actual(document, None, {}, context.now, data, context.legacy_requests)
         name = execution.operation_name
         plan = entry.plans.get(name) if entry is not None else None
         if plan is None:
             plan = self.model.plan(document, name, variables, context.now)
             if entry is not None and plan.static:
                 entry.plans[name] = plan
-        data = getattr(execution.result, "data", None)
-        self.cost["actual"] = plan.measure(data, context.legacy_requests)
+        return plan.measure(data, context.legacy_requests)
 
     def _requested(
         self,
