@@ -20,8 +20,7 @@ from app.container import Services
 from app.core.db import database_health
 from app.core.errors import ErrorCode, GatewayError, Unavailable
 from app.core.migrate import is_up_to_date
-from app.graphql.errors import camel, error_body
-from app.graphql.http import error_response
+from app.graphql.http import request_error
 from app.graphql.observability import observe_schema
 from app.graphql.router import GatewayGraphQLRouter
 from app.graphql.schema import build_schema
@@ -56,14 +55,15 @@ def _graphql_error(
     details: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    """A whole GraphQL response holding one request-level error."""
-    request_id = request_id_of(request)
-    extensions = {"details": {camel(k): v for k, v in details.items()}} if details else {}
-    return error_response(
+    """A whole GraphQL response holding one request-level error (``X-Request-Id`` set
+    here: some are answered outside the request id's middleware)."""
+    return request_error(
         request,
-        error_body(code, message, request_id, **extensions),
+        code,
+        message,
         status_code=status_code,
-        headers={"X-Request-Id": request_id, **(headers or {})},
+        details=details,
+        headers={"X-Request-Id": request_id_of(request), **(headers or {})},
     )
 
 

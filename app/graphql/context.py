@@ -20,6 +20,7 @@ from app.legacy.reports import ReportReader
 
 if TYPE_CHECKING:
     from app.graphql.core.dataloaders import KeyedLoader
+    from app.graphql.document_cache import CachedDocument
 
 L = TypeVar("L", bound="KeyedLoader[Any, Any]")
 
@@ -39,6 +40,8 @@ class GraphQLContext(BaseContext):
         self.now = utcnow()  # one "now" for every default window of the request
         self._started = asyncio.get_running_loop().time()
         self._loaders: dict[type[Any], Any] = {}
+        # The document cache's entry of this request's document (set while parsing).
+        self.cached_document: CachedDocument | None = None
 
     @cached_property
     def deadline(self) -> float:

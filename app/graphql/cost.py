@@ -20,9 +20,10 @@ directives carry the numbers in the SDL):
   shared by every field that asks for the same list.
 
 On abstract types (``ComplaintRecord``) a selection costs the most any concrete type's
-fragments cost. ``@include``/``@skip`` are honoured. The same walk, given the response
-data, measures the ``actual`` cost with real list lengths; the legacy part of ``actual``
-is the pages the request really asked of the site.
+fragments cost. ``@include``/``@skip`` are honoured. The ``actual`` cost is measured
+over the response by the same rules with real list lengths (a list or a connection that
+did not come back as one costed as estimated), from a plan compiled once per operation
+(``CostModel.plan``); its legacy part is the pages the request really asked of the site.
 """
 
 from __future__ import annotations
@@ -47,9 +48,13 @@ from graphql import (
     GraphQLSchema,
     GraphQLSkipDirective,
     InlineFragmentNode,
+    ListValueNode,
+    ObjectValueNode,
     OperationDefinitionNode,
     SelectionNode,
     SelectionSetNode,
+    ValueNode,
+    VariableNode,
     get_named_type,
     is_abstract_type,
     is_leaf_type,
@@ -128,6 +133,20 @@ class FieldCost:
     legacy_per_window: bool = False
 
 
+NO_COST = FieldCost()
+
+
+def _has_variable(value: ValueNode) -> bool:
+    """Whether an argument's value reads a variable, anywhere in it."""
+    if isinstance(value, VariableNode):
+        return True
+    if isinstance(value, ListValueNode):
+        return any(_has_variable(item) for item in value.values)
+    if isinstance(value, ObjectValueNode):
+        return any(_has_variable(field.value) for field in value.fields)
+    return False
+
+
 def _given(value: T | None) -> T | None:
     """A directive argument, None when it was left out (UNSET keeps it out of the SDL)."""
     return None if value is strawberry.UNSET else value
@@ -202,9 +221,10 @@ class CostModel:
         variables: Mapping[str, Any],
         now: datetime,
     ) -> tuple[int, bool]:
-        """``requested``, and whether it is static: the operation declares no variable and
-        no window was measured from ``now``, so any request of this document and operation
-        costs the same (the document cache keeps such estimates)."""
+        """``requested``, and whether it is static: the walk read no variable (no costed
+        argument and no ``@include``/``@skip`` takes one) and measured no window from
+        ``now``, so any request of this document and operation costs the same (the
+        document cache keeps such estimates)."""
         walk = _Walk(self, document, variables, now)
         operation = walk.operation(operation_name)
         if operation is None:
@@ -213,10 +233,10 @@ class CostModel:
         if root is None:
             return 0, True
         tally = Tally()
-        points = walk.selection(operation.selection_set, root, None, 1, tally)
+        points = walk.selection(operation.selection_set, root, 1, tally)
         if operation.operation.value == "mutation":
             points += MUTATION_POINTS
-        static = not operation.variable_definitions and not walk.used_now
+        static = not walk.used_variables and not walk.used_now
         return points + tally.legacy_pages(self.max_days) * LEGACY_PAGE_POINTS, static
 
     def actual(
@@ -230,15 +250,216 @@ class CostModel:
     ) -> int:
         """What the response really cost: the same walk over the real lists, plus the pages
         this request really asked of the legacy site."""
-        walk = _Walk(self, document, variables, now, estimating=False)
+        if not isinstance(data, dict):  # nothing came back: only the legacy pages
+            return legacy_requests * LEGACY_PAGE_POINTS
+        return self.plan(document, operation_name, variables, now).measure(data, legacy_requests)
+
+    def plan(
+        self,
+        document: DocumentNode,
+        operation_name: str | None,
+        variables: Mapping[str, Any],
+        now: datetime,
+    ) -> ActualPlan:
+        """The measurement of ``actual`` compiled for one operation: fragments expanded,
+        ``@include``/``@skip`` and slicing arguments applied, and every part of the walk
+        that does not look at the data (a list measured at its assumed size, the edges of
+        a connection that came back without them) worked out once. Measuring a response is
+        then one pass over its objects and lists. A plan that read no variable is the same
+        for every request of the document (``static``: the document cache keeps it)."""
+        walk = _Walk(self, document, variables, now)
         operation = walk.operation(operation_name)
         root = self.schema.get_root_type(operation.operation) if operation else None
-        if operation is None or root is None or not isinstance(data, dict):
-            return legacy_requests * LEGACY_PAGE_POINTS
-        points = walk.selection(operation.selection_set, root, data, 1, Tally())
-        if operation.operation.value == "mutation":
-            points += MUTATION_POINTS
-        return points + legacy_requests * LEGACY_PAGE_POINTS
+        if operation is None or root is None:
+            return ActualPlan(None, 0, static=not walk.used_variables)
+        extra = MUTATION_POINTS if operation.operation.value == "mutation" else 0
+        selection = walk.compile_selection(operation.selection_set, root)
+        return ActualPlan(selection, extra, static=not walk.used_variables)
+
+
+# --- The compiled measurement of ``actual`` -----------------------------------------------
+#
+# Each class below is one step of the measurement (the estimate's walk over the response,
+# kept as the reference in tests/graphql/cost_reference.py), with everything that does
+# not depend on the data decided at compile time: ``measure`` costs a value that came back
+# (None when it is missing), ``unmeasured`` is the step's points without data, what a list
+# or a connection that did not come back as one is costed at (as estimated). Measuring
+# loops over what came back, and nothing else.
+
+
+class _Group:
+    """The fields one object's selection asks: those whose points cannot change with the
+    data (scalars, enums: their weight) summed once, the others measured."""
+
+    __slots__ = ("fields", "fixed", "unmeasured")
+
+    def __init__(self, fields: list[_Field]) -> None:
+        plain = [field for field in fields if type(field) is _Field]
+        self.fixed = sum(field.weight for field in plain)
+        self.fields = [field for field in fields if type(field) is not _Field]
+        self.unmeasured = sum(field.unmeasured for field in fields)
+
+    def measure(self, data: Any) -> int:
+        """Points of an object's fields; ``data`` that is not an object has them all
+        missing (no response holds such a value)."""
+        if isinstance(data, dict):
+            return self.fixed + sum([field.measure(data.get(field.key)) for field in self.fields])
+        return self.fixed + sum([field.measure(None) for field in self.fields])
+
+
+class _Selection:
+    """``_Walk.selection``: a value of a named type (the worst concrete type of an abstract
+    one, 0 for a type that is neither)."""
+
+    __slots__ = ("constant", "options", "unmeasured")
+
+    def __init__(self, options: list[list[_Field]]) -> None:
+        self.options = [_Group(fields) for fields in options]
+        self.unmeasured = max((group.unmeasured for group in self.options), default=0)
+        # The points of any value, when no field's points depend on the data (scalars
+        # only): a list of such values is costed from its length.
+        self.constant: int | None = None
+        if not any(group.fields for group in self.options):
+            self.constant = max((group.fixed for group in self.options), default=0)
+
+    def measure(self, data: Any) -> int:
+        """Points of ``data`` (never None: a missing value is the caller's to cost)."""
+        options = self.options
+        if len(options) == 1:
+            return options[0].measure(data)
+        return max((group.measure(data) for group in options), default=0)
+
+
+class _Field:
+    """``_Walk._field`` for a scalar, an enum or a field without a selection: its weight."""
+
+    __slots__ = ("key", "unmeasured", "weight")
+
+    def __init__(self, key: str, weight: int) -> None:
+        self.key = key
+        self.weight = weight
+        self.unmeasured = weight
+
+    def measure(self, value: Any) -> int:
+        return self.weight
+
+
+class _ObjectField(_Field):
+    """An object: 1 plus its selection, or only its weight when it came back null."""
+
+    __slots__ = ("inner", "present")
+
+    def __init__(self, key: str, weight: int, inner: _Selection) -> None:
+        super().__init__(key, weight)
+        self.inner = inner
+        self.unmeasured = weight + 1 + inner.unmeasured
+        # Its points when it came back, if they cannot depend on what it holds.
+        self.present = None if inner.constant is None else weight + 1 + inner.constant
+
+    def measure(self, value: Any) -> int:
+        if value is None:
+            return self.weight
+        if self.present is not None:
+            return self.present
+        return self.weight + 1 + self.inner.measure(value)
+
+
+class _ListField(_Field):
+    """A list of objects: 1 plus its selection for each item that came back; a value that
+    is not a list (null) is costed at the assumed size, as the estimate costs it."""
+
+    __slots__ = ("inner",)
+
+    def __init__(self, key: str, weight: int, inner: _Selection, count: int) -> None:
+        super().__init__(key, weight)
+        self.inner = inner
+        self.unmeasured = weight + count * (1 + inner.unmeasured)
+
+    def measure(self, value: Any) -> int:
+        if not isinstance(value, list):
+            return self.unmeasured
+        constant = self.inner.constant
+        if constant is not None:
+            return self.weight + (1 + constant) * (len(value) - value.count(None))
+        measure = self.inner.measure
+        return self.weight + sum([1 + measure(item) for item in value if item is not None])
+
+
+class _Edge:
+    """``_Walk._edge``: one edge; its ``node`` object is free, what is selected in it is
+    not."""
+
+    __slots__ = ("group", "nodes", "unmeasured")
+
+    def __init__(self, nodes: list[tuple[str, _Selection]], fields: list[_Field]) -> None:
+        self.nodes = nodes
+        self.group = _Group(fields)
+        self.unmeasured = sum(1 + inner.unmeasured for _, inner in nodes) + self.group.unmeasured
+
+    def measure(self, edge: Any) -> int:
+        if edge is None:
+            return self.unmeasured
+        points = self.group.measure(edge)
+        if isinstance(edge, dict):
+            for key, inner in self.nodes:
+                value = edge.get(key)
+                if value is not None:
+                    points += 1 + inner.measure(value)
+        return points
+
+
+class _ConnectionField(_Field):
+    """``_Walk._connection``: 2, the fields beside the edges, and each edge that came back
+    (``first`` unmeasured edges when the edges did not come back as a list)."""
+
+    __slots__ = ("group", "sized")
+
+    def __init__(
+        self,
+        key: str,
+        weight: int,
+        fields: list[_Field],
+        sized: list[tuple[str, _Edge, int]],
+    ) -> None:
+        super().__init__(key, weight)
+        self.group = _Group(fields)
+        self.sized = sized  # (key, edge, edges costed when they did not come back)
+        self.unmeasured = (
+            weight
+            + 2
+            + self.group.unmeasured
+            + sum(count * edge.unmeasured for _, edge, count in sized)
+        )
+
+    def measure(self, value: Any) -> int:
+        found = value if isinstance(value, dict) else {}
+        points = self.weight + 2 + self.group.measure(found)
+        for key, edge, count in self.sized:
+            edges = found.get(key)
+            if isinstance(edges, list):
+                measure = edge.measure
+                points += sum([measure(item) for item in edges])
+            else:
+                points += count * edge.unmeasured
+        return points
+
+
+class ActualPlan:
+    """The compiled measurement of one operation (``CostModel.plan``)."""
+
+    __slots__ = ("extra", "selection", "static")
+
+    def __init__(self, selection: _Selection | None, extra: int, *, static: bool) -> None:
+        self.selection = selection
+        self.extra = extra  # a mutation's own points
+        self.static = static
+
+    def measure(self, data: Any, legacy_requests: int) -> int:
+        """``CostModel.actual`` of a response's ``data``."""
+        legacy = legacy_requests * LEGACY_PAGE_POINTS
+        if self.selection is None or not isinstance(data, dict):
+            return legacy
+        return self.selection.measure(data) + self.extra + legacy
 
 
 class _Walk:
@@ -248,15 +469,15 @@ class _Walk:
         document: DocumentNode,
         variables: Mapping[str, Any],
         now: datetime,
-        *,
-        estimating: bool = True,
     ) -> None:
         self.model = model
-        self.estimating = estimating  # False: measuring a response, legacy pages are counted
         self.inputs = dict(variables)
         self.variables: VariableValues | None = None
         self.now = now
         self.used_now = False  # a window's end defaulted to ``now``
+        # A variable's value was read (a directive's or a costed argument's): the walk's
+        # result may differ for other variables.
+        self.used_variables = False
         self.max_days = model.max_days
         self.fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
@@ -279,6 +500,14 @@ class _Walk:
         return None
 
     def _included(self, node: SelectionNode) -> bool:
+        if not node.directives:
+            return True
+        if not self.used_variables and any(
+            _has_variable(argument.value)
+            for directive in node.directives
+            for argument in directive.arguments or ()
+        ):
+            self.used_variables = True
         skip = get_directive_values(GraphQLSkipDirective, node, self.variables)
         if skip and skip.get("if") is True:
             return False
@@ -320,20 +549,16 @@ class _Walk:
                     self._spread_depth -= 1
 
     def selection(
-        self,
-        selection_set: SelectionSetNode,
-        type_: GraphQLNamedType,
-        data: Any,
-        size: int,
-        tally: Tally,
+        self, selection_set: SelectionSetNode, type_: GraphQLNamedType, size: int, tally: Tally
     ) -> int:
-        """Points of one value of ``type_`` (the worst concrete type for an abstract one)."""
+        """Points of one value of ``type_`` (the worst concrete type for an abstract one),
+        under ``size`` parents."""
         if isinstance(type_, GraphQLObjectType):
-            return self._object(selection_set, type_, data, size, tally)
+            return self._object(selection_set, type_, size, tally)
         if is_abstract_type(type_):
             return max(
                 (
-                    self._object(selection_set, t, data, size, tally)
+                    self._object(selection_set, t, size, tally)
                     for t in self.model.schema.get_possible_types(type_)
                 ),
                 default=0,
@@ -341,22 +566,14 @@ class _Walk:
         return 0
 
     def _object(
-        self,
-        selection_set: SelectionSetNode,
-        type_: GraphQLObjectType,
-        data: Any,
-        size: int,
-        tally: Tally,
+        self, selection_set: SelectionSetNode, type_: GraphQLObjectType, size: int, tally: Tally
     ) -> int:
         points = 0
         for node in self._fields(selection_set, type_):
-            name = node.name.value
-            field = type_.fields.get(name)
+            field = type_.fields.get(node.name.value)
             if field is None:
                 continue  # __typename and meta fields are free
-            key = node.alias.value if node.alias else name
-            value = data.get(key) if isinstance(data, dict) else None
-            points += self._field(node, type_, field, value, data is not None, size, tally)
+            points += self._field(node, type_, field, size, tally)
         return points
 
     def _field(
@@ -364,16 +581,11 @@ class _Walk:
         node: FieldNode,
         parent: GraphQLObjectType,
         field: GraphQLField,
-        value: Any,
-        measured: bool,
         size: int,
         tally: Tally,
     ) -> int:
-        spec = self.model.fields.get((parent.name, node.name.value), FieldCost())
-        try:
-            args = get_argument_values(field, node, self.variables)
-        except GraphQLError:
-            args = {}
+        spec = self.model.fields.get((parent.name, node.name.value), NO_COST)
+        args = self._arguments(spec, field, node)
         self._legacy(spec, args, size, tally)
         points = spec.weight
         field_type = field.type
@@ -386,33 +598,18 @@ class _Walk:
             most = spec.assumed_size  # the slicing argument's maximum: more is refused anyway
             count = first if isinstance(first, int) and first > 0 else most or 1
             count = min(count, most) if most else count
-            return (
-                points
-                + 2
-                + self._connection(node, named, spec, value, measured, count, size, tally)
-            )
+            return points + 2 + self._connection(node, named, spec, count, size, tally)
         if is_list_type(inner):
-            items = value if measured and isinstance(value, list) else None
-            if items is not None:
-                return points + sum(
-                    1 + self.selection(node.selection_set, named, item, size, tally)
-                    for item in items
-                    if item is not None
-                )
             count = spec.assumed_size or 1
-            item = self.selection(node.selection_set, named, None, size * count, tally)
+            item = self.selection(node.selection_set, named, size * count, tally)
             return points + count * (1 + item)
-        if measured and value is None:
-            return points
-        return points + 1 + self.selection(node.selection_set, named, value, size, tally)
+        return points + 1 + self.selection(node.selection_set, named, size, tally)
 
     def _connection(
         self,
         node: FieldNode,
         named: GraphQLNamedType,
         spec: FieldCost,
-        value: Any,
-        measured: bool,
         count: int,
         size: int,
         tally: Tally,
@@ -425,30 +622,19 @@ class _Walk:
             child_field = named.fields.get(child.name.value)
             if child_field is None:
                 continue
-            key = child.alias.value if child.alias else child.name.value
-            child_value = value.get(key) if isinstance(value, dict) else None
             if child.name.value not in spec.sized_fields:
-                points += self._field(child, named, child_field, child_value, measured, size, tally)
+                points += self._field(child, named, child_field, size, tally)
                 continue
             edge_type = get_named_type(child_field.type)
             if child.selection_set is None or not isinstance(edge_type, GraphQLObjectType):
                 continue
-            edges = child_value if measured and isinstance(child_value, list) else None
-            if edges is not None:
-                points += sum(
-                    self._edge(child.selection_set, edge_type, edge, size, tally) for edge in edges
-                )
-            else:
-                points += count * self._edge(
-                    child.selection_set, edge_type, None, size * count, tally
-                )
+            points += count * self._edge(child.selection_set, edge_type, size * count, tally)
         return points
 
     def _edge(
         self,
         selection_set: SelectionSetNode,
         edge_type: GraphQLObjectType,
-        edge: Any,
         size: int,
         tally: Tally,
     ) -> int:
@@ -458,24 +644,121 @@ class _Walk:
             field = edge_type.fields.get(field_node.name.value)
             if field is None:
                 continue
-            key = field_node.alias.value if field_node.alias else field_node.name.value
-            value = edge.get(key) if isinstance(edge, dict) else None
-            named = get_named_type(field.type)
             if field_node.name.value == "node" and field_node.selection_set is not None:
-                if edge is None or value is not None:
-                    points += 1 + self.selection(
-                        field_node.selection_set, named, value, size, tally
-                    )
+                named = get_named_type(field.type)
+                points += 1 + self.selection(field_node.selection_set, named, size, tally)
             else:
-                points += self._field(
-                    field_node, edge_type, field, value, edge is not None, size, tally
-                )
+                points += self._field(field_node, edge_type, field, size, tally)
         return points
 
+    def _arguments(self, spec: FieldCost, field: GraphQLField, node: FieldNode) -> dict[str, Any]:
+        """The field's arguments, when its cost reads any (coerced once they are needed:
+        most fields' cost does not depend on them)."""
+        if spec.slicing is None and spec.legacy_slicing is None and not spec.legacy_per_window:
+            return {}
+        if not self.used_variables and any(
+            _has_variable(argument.value) for argument in node.arguments or ()
+        ):
+            self.used_variables = True
+        try:
+            return get_argument_values(field, node, self.variables)
+        except GraphQLError:
+            return {}
+
+    # --- Compiling ``actual`` (see ``CostModel.plan``): the measuring walk above, once
+    # per operation, with the data left for ``measure``.
+
+    def compile_selection(
+        self, selection_set: SelectionSetNode, type_: GraphQLNamedType
+    ) -> _Selection:
+        """``selection``: one list of fields per concrete type."""
+        if isinstance(type_, GraphQLObjectType):
+            return _Selection([self._compile_object(selection_set, type_)])
+        if is_abstract_type(type_):
+            return _Selection(
+                [
+                    self._compile_object(selection_set, t)
+                    for t in self.model.schema.get_possible_types(type_)
+                ]
+            )
+        return _Selection([])
+
+    def _compile_object(
+        self, selection_set: SelectionSetNode, type_: GraphQLObjectType
+    ) -> list[_Field]:
+        fields = []
+        for node in self._fields(selection_set, type_):
+            field = type_.fields.get(node.name.value)
+            if field is not None:  # __typename and meta fields are free
+                fields.append(self._compile_field(node, type_, field))
+        return fields
+
+    def _compile_field(
+        self, node: FieldNode, parent: GraphQLObjectType, field: GraphQLField
+    ) -> _Field:
+        """``_field``, by the kind of value it measures."""
+        key = node.alias.value if node.alias else node.name.value
+        spec = self.model.fields.get((parent.name, node.name.value), NO_COST)
+        # Only a connection's size is read: legacy pages are the ones really asked.
+        args = self._arguments(spec, field, node) if spec.slicing is not None else {}
+        field_type = field.type
+        named = get_named_type(field_type)
+        if is_leaf_type(named) or node.selection_set is None:
+            return _Field(key, spec.weight)
+        inner = field_type.of_type if is_non_null_type(field_type) else field_type
+        if spec.slicing is not None:
+            first = args.get(spec.slicing)
+            most = spec.assumed_size
+            count = first if isinstance(first, int) and first > 0 else most or 1
+            count = min(count, most) if most else count
+            return self._compile_connection(node, key, named, spec, count)
+        if is_list_type(inner):
+            count = spec.assumed_size or 1
+            selection = self.compile_selection(node.selection_set, named)
+            return _ListField(key, spec.weight, selection, count)
+        return _ObjectField(key, spec.weight, self.compile_selection(node.selection_set, named))
+
+    def _compile_connection(
+        self, node: FieldNode, key: str, named: GraphQLNamedType, spec: FieldCost, count: int
+    ) -> _ConnectionField:
+        """``_connection``: the sized fields (``edges``) apart from the others."""
+        fields: list[_Field] = []
+        sized: list[tuple[str, _Edge, int]] = []
+        if isinstance(named, GraphQLObjectType) and node.selection_set is not None:
+            for child in self._fields(node.selection_set, named):
+                child_field = named.fields.get(child.name.value)
+                if child_field is None:
+                    continue
+                if child.name.value not in spec.sized_fields:
+                    fields.append(self._compile_field(child, named, child_field))
+                    continue
+                edge_type = get_named_type(child_field.type)
+                if child.selection_set is None or not isinstance(edge_type, GraphQLObjectType):
+                    continue
+                child_key = child.alias.value if child.alias else child.name.value
+                edge = self._compile_edge(child.selection_set, edge_type)
+                sized.append((child_key, edge, count))
+        return _ConnectionField(key, spec.weight, fields, sized)
+
+    def _compile_edge(self, selection_set: SelectionSetNode, edge_type: GraphQLObjectType) -> _Edge:
+        nodes: list[tuple[str, _Selection]] = []
+        fields: list[_Field] = []
+        for field_node in self._fields(selection_set, edge_type):
+            field = edge_type.fields.get(field_node.name.value)
+            if field is None:
+                continue
+            if field_node.name.value == "node" and field_node.selection_set is not None:
+                key = field_node.alias.value if field_node.alias else field_node.name.value
+                selection = self.compile_selection(
+                    field_node.selection_set, get_named_type(field.type)
+                )
+                nodes.append((key, selection))
+            else:
+                fields.append(self._compile_field(field_node, edge_type, field))
+        return _Edge(nodes, fields)
+
     def _legacy(self, spec: FieldCost, args: Mapping[str, Any], size: int, tally: Tally) -> None:
-        """Adds the legacy pages a field may need (estimates only)."""
-        if not self.estimating:
-            return
+        """Adds the legacy pages a field may need."""
         reports = min(size, ASSUMED_LISTS)  # pages are shared per list within a request
         if spec.legacy_fixed:
             tally.report_pages += spec.legacy_fixed * reports

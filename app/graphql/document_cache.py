@@ -9,8 +9,9 @@ document and process. ``DocumentCacheExtension`` runs first among the schema's e
 * before validation, a known document's verdict (its list of errors, often empty) is set,
   which Strawberry takes as validation already done; an unknown one is validated as usual
   and its verdict kept;
-* ``CostLimiter`` asks ``cost_of`` for the estimate of an operation; it is kept when the
-  walk used neither a variable nor the current time (see ``CostModel.estimate``).
+* ``CostLimiter`` keeps the estimate of an operation when the walk read neither a
+  variable nor the current time (see ``CostModel.estimate``), and the compiled measurement
+  of its actual cost when that read no variable (``CostModel.plan``).
 
 A document that does not parse is not kept (it is parsed again, and fails the same way).
 Kept errors are the very ``GraphQLError`` objects the first validation made, so a cached
@@ -25,10 +26,12 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from graphql import DocumentNode, GraphQLError
-from strawberry.extensions import SchemaExtension
+from graphql import ASTValidationRule, DocumentNode, GraphQLError
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
 
 from app.core.persisted import document_hash
+from app.graphql.context import GraphQLContext
+from app.graphql.cost import ActualPlan
 
 
 @dataclass(slots=True)
@@ -38,6 +41,8 @@ class CachedDocument:
     errors: list[GraphQLError] | None = None
     # Estimates that depend on nothing but the document, by operation name.
     costs: dict[str | None, int] = field(default_factory=dict)
+    # Compiled measurements of the actual cost that read no variable, by operation name.
+    plans: dict[str | None, ActualPlan] = field(default_factory=dict)
 
 
 class DocumentCache:
@@ -89,16 +94,48 @@ class DocumentCache:
         with self._lock:
             self._entries.clear()
 
-    def extension(self) -> Callable[[], SchemaExtension]:
-        """A factory for the schema's extension list (one instance per request)."""
-        return lambda: DocumentCacheExtension(self)
+    def extension(
+        self,
+        *,
+        max_tokens: int | None = None,
+        max_depth: int | None = None,
+        max_aliases: int | None = None,
+    ) -> Callable[[], SchemaExtension]:
+        """A factory for the schema's extension list (one instance per request), with the
+        document limits: at most ``max_tokens`` tokens (Strawberry's ``MaxTokensLimiter``),
+        ``max_depth`` levels (``QueryDepthLimiter``) and ``max_aliases`` aliases
+        (``MaxAliasesLimiter``). Their validation rules are built here, once: the
+        limiters themselves build a new rule class each time one is made."""
+        rules: list[type[ASTValidationRule]] = []
+        if max_depth is not None:
+            rules += QueryDepthLimiter(max_depth=max_depth).validation_rules
+        if max_aliases is not None:
+            rules += MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules
+        limits = _Limits(max_tokens, tuple(rules))
+        return lambda: DocumentCacheExtension(self, limits)
+
+
+@dataclass(frozen=True, slots=True)
+class _Limits:
+    max_tokens: int | None
+    rules: tuple[type[ASTValidationRule], ...]
 
 
 class DocumentCacheExtension(SchemaExtension):
-    def __init__(self, cache: DocumentCache) -> None:
+    def __init__(self, cache: DocumentCache, limits: _Limits | None = None) -> None:
         super().__init__()
         self.cache = cache
+        self.limits = limits or _Limits(None, ())
         self.entry: CachedDocument | None = None
+
+    def on_operation(self) -> Iterator[None]:
+        """The limits, for a document that is parsed and validated."""
+        execution = self.execution_context
+        if self.limits.max_tokens is not None:
+            execution.parse_options["max_tokens"] = self.limits.max_tokens
+        if self.limits.rules:
+            execution.validation_rules = (*execution.validation_rules, *self.limits.rules)
+        yield
 
     def on_parse(self) -> Iterator[None]:
         execution = self.execution_context
@@ -109,11 +146,19 @@ class DocumentCacheExtension(SchemaExtension):
         self.entry = self.cache.get(query)
         if self.entry is not None:
             execution.graphql_document = self.entry.document
+            self._share(self.entry)
             yield
             return
         yield
         if execution.graphql_document is not None and not execution.pre_execution_errors:
             self.entry = self.cache.put(query, execution.graphql_document)
+            self._share(self.entry)
+
+    def _share(self, entry: CachedDocument) -> None:
+        """The request's entry, for ``CostLimiter`` (which would hash the text again)."""
+        context = self.execution_context.context
+        if isinstance(context, GraphQLContext):
+            context.cached_document = entry
 
     def on_validate(self) -> Iterator[None]:
         execution = self.execution_context

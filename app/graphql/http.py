@@ -16,6 +16,7 @@ what status and shape a response has in it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -25,7 +26,8 @@ from starlette.responses import JSONResponse as StarletteJSONResponse
 
 from app.core.errors import ErrorCode
 from app.core.jsonbytes import dumps
-from app.graphql.errors import gateway_error_of
+from app.graphql.errors import camel, error_body, gateway_error_of
+from app.request_id import request_id_of
 
 APPLICATION_JSON = "application/json"
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -81,10 +83,12 @@ def _quality(media_type: str, ranges: list[tuple[str, float]]) -> tuple[float, i
     return best
 
 
+@functools.lru_cache(maxsize=256)
 def negotiate(accept: str | None) -> str | None:
     """The media type that answers a request with this ``Accept`` header, or None when it
     accepts neither (406). No header (or an empty one) means ``application/json``, the
-    type every existing client reads."""
+    type every existing client reads. Clients send a few distinct headers, each
+    negotiated once (a bounded cache)."""
     if accept is None or not accept.strip():
         return APPLICATION_JSON
     ranges = list(_ranges(accept))
@@ -146,3 +150,23 @@ def error_response(
         headers=dict(headers or {}),
         media_type=content_type(media_type),
     )
+
+
+def request_error(
+    request: Request,
+    code: ErrorCode,
+    message: str,
+    *,
+    status_code: int,
+    details: Mapping[str, str] | None = None,
+    extensions: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    """A whole GraphQL response holding one request-level error: its ``code``, the
+    request's id, ``details`` (camel-cased keys) and any other ``extensions``, in the
+    media type the request accepts (``error_response``)."""
+    more: dict[str, Any] = dict(extensions or {})
+    if details:
+        more["details"] = {camel(k): v for k, v in details.items()}
+    body = error_body(code, message, request_id_of(request), **more)
+    return error_response(request, body, status_code=status_code, headers=headers)

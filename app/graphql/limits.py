@@ -19,7 +19,7 @@ from app.core.errors import CostLimitExceeded, GatewayError, RateLimited
 from app.core.ratelimit import Verdict
 from app.graphql.context import GraphQLContext
 from app.graphql.cost import CostModel
-from app.graphql.document_cache import DocumentCache
+from app.graphql.document_cache import CachedDocument, DocumentCache
 
 
 class CostLimiter(SchemaExtension):
@@ -40,7 +40,10 @@ class CostLimiter(SchemaExtension):
             yield
             return
         variables = execution.variables or {}
-        requested = self._requested(execution, document, variables, context)
+        entry = context.cached_document
+        if entry is not None and entry.document is not document:
+            entry = None
+        requested = self._requested(execution, document, variables, context, entry)
         self.cost = {"requested": requested, "limit": self.limit}
         if requested > self.limit:
             metrics.cost_limit_refused()
@@ -63,16 +66,28 @@ class CostLimiter(SchemaExtension):
             yield
             return
         yield
-        result = execution.result
-        data = getattr(result, "data", None)
-        self.cost["actual"] = self.model.actual(
-            document,
-            execution.operation_name,
-            variables,
-            context.now,
-            data,
-            context.legacy_requests,
-        )
+        data = getattr(execution.result, "data", None)
+        self.cost["actual"] = self._actual(execution, document, variables, context, entry, data)
+
+    def _actual(
+        self,
+        execution: ExecutionContext,
+        document: DocumentNode,
+        variables: dict[str, Any],
+        context: GraphQLContext,
+        entry: CachedDocument | None,
+        data: Any,
+    ) -> int:
+        """The actual cost, measured by the document cache's plan when there is one."""
+        if not isinstance(data, dict):
+            return self.model.actual(document, None, {}, context.now, data, context.legacy_requests)
+        name = execution.operation_name
+        plan = entry.plans.get(name) if entry is not None else None
+        if plan is None:
+            plan = self.model.plan(document, name, variables, context.now)
+            if entry is not None and plan.static:
+                entry.plans[name] = plan
+        return plan.measure(data, context.legacy_requests)
 
     def _requested(
         self,
@@ -80,12 +95,10 @@ class CostLimiter(SchemaExtension):
         document: DocumentNode,
         variables: dict[str, Any],
         context: GraphQLContext,
+        entry: CachedDocument | None,
     ) -> int:
         """The estimate, from the document cache when it depends on the document alone."""
         name = execution.operation_name
-        entry = None
-        if self.documents is not None and execution.query:
-            entry = self.documents.peek(execution.query, document)
         if entry is not None and name in entry.costs:
             return entry.costs[name]
         requested, static = self.model.estimate(document, name, variables, context.now)

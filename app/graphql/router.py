@@ -24,13 +24,13 @@ from app.core.inputs import MalformedInput, decode_json, require_text
 from app.core.jsonbytes import dumps
 from app.core.persisted import DocumentRegistry
 from app.graphql.context import GraphQLContext
-from app.graphql.errors import camel, error_body, format_error, outage_of
+from app.graphql.errors import format_error, outage_of
 from app.graphql.http import (
     GRAPHQL_RESPONSE_JSON,
     content_type,
-    error_response,
     is_request_error,
     media_type_of,
+    request_error,
     request_error_status,
 )
 from app.graphql.ide import StaticAssets, render_page
@@ -104,24 +104,25 @@ class GatewayGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
         """GraphQL over HTTP around Strawberry's handling: the response's media type follows
         ``Accept`` (406 when it names none the gateway writes), a mutation over GET is 405,
         and Strawberry's plain-text refusals of malformed requests are GraphQL responses."""
-        request_id = request_id_of(request)
         media_type = media_type_of(request)
         if media_type is None and not _wants_ide(request):
             message = "Accept must allow application/graphql-response+json or application/json"
-            return error_response(
-                request, error_body(ErrorCode.BAD_REQUEST, message, request_id), status_code=406
-            )
+            return request_error(request, ErrorCode.BAD_REQUEST, message, status_code=406)
         try:
             response = await super().run(request, context=context, root_value=root_value)
         except StrawberryHTTPException as exc:
             if isinstance(exc.__cause__, InvalidOperationTypeError):
                 # The draft's rule for GET: only queries; a mutation is 405, and not run.
                 message = "GET only runs queries: send a mutation with POST"
-                body = error_body(ErrorCode.BAD_REQUEST, message, request_id)
-                return error_response(request, body, status_code=405, headers={"Allow": "POST"})
+                return request_error(
+                    request,
+                    ErrorCode.BAD_REQUEST,
+                    message,
+                    status_code=405,
+                    headers={"Allow": "POST"},
+                )
             code = ErrorCode.NOT_FOUND if exc.status_code == 404 else ErrorCode.BAD_REQUEST
-            body = error_body(code, exc.reason, request_id)
-            return error_response(request, body, status_code=exc.status_code)
+            return request_error(request, code, exc.reason, status_code=exc.status_code)
         except PersistedRefusal as refusal:
             return self._refuse_persisted(request, refusal.error)
         if media_type == GRAPHQL_RESPONSE_JSON and response.media_type == "application/json":
@@ -135,13 +136,15 @@ class GatewayGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
         """A request error in the GraphQL response shape: 200 with ``data: null`` in
         ``application/json`` (what Apollo's clients expect of ``PersistedQueryNotFound``),
         400 without ``data`` in ``application/graphql-response+json``; never cached."""
-        extensions: dict[str, Any] = dict(error.extensions)
-        if error.details:
-            extensions["details"] = {camel(k): v for k, v in error.details.items()}
-        body = error_body(error.code, error.message, request_id_of(request), **extensions)
         status_code = 400 if media_type_of(request) == GRAPHQL_RESPONSE_JSON else 200
-        return error_response(
-            request, body, status_code=status_code, headers={"Cache-Control": "no-store"}
+        return request_error(
+            request,
+            error.code,
+            error.message,
+            status_code=status_code,
+            details=error.details,
+            extensions=error.extensions,
+            headers={"Cache-Control": "no-store"},
         )
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:

@@ -7,7 +7,6 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.types import ExecutionContext, ExecutionResult
 
 from app.core.errors import Timeout
@@ -76,12 +75,10 @@ def build_schema(settings: Settings | None = None) -> GatewaySchema:
     max_aliases = settings.graphql_max_aliases
     documents = DocumentCache(settings.graphql_document_cache_size)
     # Factories, so every request gets fresh extension instances. The document cache runs
-    # first: a known document is neither parsed nor validated again.
+    # first, with the token, depth and alias limits: a known document is neither parsed
+    # nor validated again.
     extensions: list[Any] = [
-        documents.extension(),
-        lambda: MaxTokensLimiter(max_token_count=max_tokens),
-        lambda: QueryDepthLimiter(max_depth=max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+        documents.extension(max_tokens=max_tokens, max_depth=max_depth, max_aliases=max_aliases)
     ]
     schema = GatewaySchema(
         query=Query,

@@ -13,6 +13,7 @@ from app.graphql.cost import CostModel
 from app.graphql.schema import build_schema
 from tests.fixtures.client import GatewayClient
 from tests.fixtures.factories import Org
+from tests.graphql.cost_reference import CostModel as ReferenceModel
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 WINDOW = 'start: "2026-10-01T00:00:00Z", end: "2026-10-11T00:00:00Z"'
@@ -154,3 +155,131 @@ async def test_twenty_aliases_of_a_heavy_timeline_are_refused_before_any_work(
     assert result.data is None
     assert result.codes == ["COST_LIMIT_EXCEEDED"]
     assert result.errors[0]["extensions"]["cost"]["requested"] > 200_000
+
+
+# --- ``actual`` from compiled plans, against the walk it replaced --------------------------
+
+EDGE = {"node": {"id": "1", "phoneNumber": {"number": "+1"}, "history": [{"toStatus": "NEW"}]}}
+PAGE = "complaints(first: 3) { totalCount edges { node { id phoneNumber { number } history { toStatus } } } }"  # noqa: E501
+TIMELINE = (
+    f"complaintTimeline({WINDOW}, first: 4) {{ edges {{ node {{ "
+    "... on Complaint { campaign { id } history { toStatus } } "
+    "... on ListComplaint { email } } } }"
+)
+# (name, document, variables, data): every branch of the measurement, on real and odd data.
+ACTUAL_CASES: list[tuple[str, str, dict[str, Any], Any]] = [
+    ("a page as it came back", "{ " + PAGE + " }", {},
+     {"complaints": {"totalCount": 9, "edges": [EDGE, EDGE]}}),
+    ("a null link and an empty history", "{ " + PAGE + " }", {},
+     {"complaints": {"totalCount": 1, "edges": [
+         {"node": {"id": "1", "phoneNumber": None, "history": []}}]}}),
+    ("a null list is costed at its assumed size", "{ " + PAGE + " }", {},
+     {"complaints": {"totalCount": 1, "edges": [
+         {"node": {"id": "1", "phoneNumber": None, "history": None}}]}}),
+    ("null items of a list are free", "{ " + PAGE + " }", {},
+     {"complaints": {"edges": [{"node": {"history": [None, {"toStatus": "NEW"}]}}]}}),
+    ("a null node, a null edge and an edge that is not an object", "{ " + PAGE + " }", {},
+     {"complaints": {"edges": [{"node": None}, None, "x", EDGE]}}),
+    ("edges that are not a list count first unmeasured edges", "{ " + PAGE + " }", {},
+     {"complaints": {"totalCount": 1, "edges": None}}),
+    ("a null connection still costs 2 and its unmeasured edges", "{ " + PAGE + " }", {},
+     {"complaints": None}),
+    ("a connection that is not an object", "{ " + PAGE + " }", {}, {"complaints": 3}),
+    ("a link that is not an object", "{ complaint(id: \"x\") { phoneNumber { number } } }",
+     {}, {"complaint": {"phoneNumber": "+1"}}),
+    ("a null root object", "{ complaint(id: \"x\") { id } }", {}, {"complaint": None}),
+    ("one complaint, its fields by variable",
+     "query One($id: ID!) { complaint(id: $id) { id status createdAt campaign { id } } }",
+     {"id": "x"}, {"complaint": {"id": "x", "status": "NEW", "campaign": {"id": "c"}}}),
+    ("aliases and fragments",
+     "query { a: complaints(first: 2) { e: edges { n: node { ...F } } } "
+     "b: complaints(first: 1) { edges { node { ...F } } } } "
+     "fragment F on Complaint { c: campaign { id } campaign { id } }", {},
+     {"a": {"e": [{"n": {"c": {"id": "1"}, "campaign": None}}]},
+      "b": {"edges": [{"node": {"c": None, "campaign": {"id": "2"}}}]}}),
+    ("@include and @skip by variable",
+     "query Q($on: Boolean!) { viewer { scopes } complaintCounts @include(if: $on) { new } "
+     "c: complaintCounts @skip(if: $on) { new } }", {"on": True},
+     {"viewer": {"scopes": []}, "complaintCounts": {"new": 1}}),
+    ("first by variable, its edges missing",
+     "query Q($n: Int!) { complaints(first: $n) { totalCount } }", {"n": 7},
+     {"complaints": {"totalCount": 1}}),
+    ("an abstract node: the worst concrete type", "{ " + TIMELINE + " }", {},
+     {"complaintTimeline": {"edges": [
+         {"node": {"campaign": {"id": "1"}, "history": [{"toStatus": "NEW"}] * 3}},
+         {"node": {"email": "a@b.c"}}]}}),
+    ("an abstract node's edges missing", "{ " + TIMELINE + " }", {},
+     {"complaintTimeline": {"edges": None}}),
+    ("a report's windows and total",
+     '{ listComplaintReport(listId: "1") { complaintTotal '
+     "complaints(first: 100) { edges { node { email } } } } }", {},
+     {"listComplaintReport": {"complaintTotal": 3, "complaints": {"edges": [
+         {"node": {"email": "a"}}] * 3}}}),
+    ("a mutation", 'mutation { updateComplaintStatus(id: "x", status: TRIAGE) '
+     "{ complaint { id campaign { id } } } }", {},
+     {"updateComplaintStatus": {"complaint": {"id": "x", "campaign": None}}}),
+    ("a named operation among several",
+     "query A { viewer { scopes } } query B { complaints(first: 2) { edges { node { id } } } }",
+     {}, {"complaints": {"edges": [{"node": {"id": "1"}}]}}),
+    ("no data", "{ " + PAGE + " }", {}, None),
+    ("data that is not an object", "{ " + PAGE + " }", {}, [1]),
+    ("empty data", "{ " + PAGE + " }", {}, {}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("document", "variables", "data"),
+    [case[1:] for case in ACTUAL_CASES],
+    ids=[case[0] for case in ACTUAL_CASES],
+)
+@pytest.mark.parametrize("legacy_requests", [0, 2])
+def test_actual_cost_is_the_walks(
+    model: CostModel, document: str, variables: dict[str, Any], data: Any, legacy_requests: int
+) -> None:
+    reference = ReferenceModel(model.schema, timeline_max_days=92)
+    tree = parse(document)
+    name = "B" if "query B" in document else None
+    expected = reference.actual(tree, name, variables, NOW, data, legacy_requests)
+    assert model.actual(tree, name, variables, NOW, data, legacy_requests) == expected
+
+
+@pytest.mark.parametrize(
+    ("document", "static"),
+    [
+        ("query One($id: ID!) { complaint(id: $id) { id campaign { id } } }", True),
+        ("query Q($n: Int!) { complaints(first: $n) { edges { node { id } } } }", False),
+        ("query Q($on: Boolean!) { viewer { scopes @include(if: $on) } }", False),
+        ("query Q($on: Boolean!) { viewer { scopes @include(if: true) } }", True),
+        # A variable in any argument of a sized field: its arguments coerce together.
+        (
+            "query Q($s: ComplaintStatus!) { complaints(first: 2, filter: {status: $s}) "
+            "{ edges { node { id } } } }",
+            False,
+        ),
+        (
+            "query Q($s: ComplaintStatus!) { complaints(first: 2) { edges { node { "
+            "id history { toStatus @skip(if: false) } } } } viewer { scopes } }",
+            True,
+        ),
+        ("{ complaints(first: 2) { edges { node { id } } } }", True),
+    ],
+)
+def test_a_plan_that_reads_no_variable_is_static(
+    model: CostModel, document: str, static: bool
+) -> None:
+    """Such a plan (and such an estimate) is the same for every request of the document."""
+    tree = parse(document)
+    variables = {"id": "x", "n": 3, "on": True, "s": "NEW"}
+    assert model.plan(tree, None, variables, NOW).static is static
+    assert model.estimate(tree, None, variables, NOW)[1] is static
+
+
+def test_a_list_of_scalar_selections_is_costed_from_its_length(model: CostModel) -> None:
+    """No item's points depend on its data: the list's length (less its nulls) is enough."""
+    document = parse("{ complaints(first: 3) { edges { node { history { id toStatus } } } } }")
+    history = [{"id": "1", "toStatus": "NEW"}, None, {"id": "2", "toStatus": "TRIAGE"}]
+    data = {"complaints": {"edges": [{"node": {"history": history}}]}}
+    plan = model.plan(document, None, {}, NOW)
+    assert plan.measure(data, 0) == 2 + 1 + 2
+    reference = ReferenceModel(model.schema, timeline_max_days=92)
+    assert reference.actual(document, None, {}, NOW, data, 0) == 2 + 1 + 2

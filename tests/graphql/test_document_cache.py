@@ -13,8 +13,10 @@ from graphql import parse
 
 import app.main as app_main
 from app.container import Services
+from app.core.persisted import document_hash
+from app.graphql import document_cache
 from app.graphql.cost import CostModel
-from app.graphql.document_cache import DocumentCache
+from app.graphql.document_cache import DocumentCache, DocumentCacheExtension
 from app.graphql.schema import GatewaySchema, build_schema
 from app.settings import Settings
 from tests.fixtures.client import GatewayClient
@@ -183,3 +185,40 @@ async def _served_documents(schema: GatewaySchema, client: GatewayClient, org: O
     entry = documents.get(varying)
     assert entry is not None
     assert entry.costs == {}
+    assert entry.plans == {}  # `first` is a variable: its edges are costed per request
+    # A variable the cost never reads: the estimate and the actual plan are kept.
+    one = "query One($id: ID!) { complaint(id: $id) { id campaign { id } } }"
+    for _ in range(2):
+        answer = await client.graphql(one, {"id": "x"}, key=key)
+        assert answer.body["extensions"]["cost"]["requested"] == 2
+    entry = documents.get(one)
+    assert entry is not None
+    assert entry.costs == {"One": 2}
+    assert list(entry.plans) == ["One"]
+
+
+async def test_a_request_hashes_its_document_once(
+    client: GatewayClient, org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache's lookup; the cost limiter finds the entry through the context."""
+    hashed: list[str] = []
+
+    def counting_hash(text: str) -> str:
+        hashed.append(text)
+        return document_hash(text)
+
+    monkeypatch.setattr(document_cache, "document_hash", counting_hash)
+    key = await org.key()
+    query = "{ complaints(first: 2) { edges { node { id } } } }"
+    for _ in range(3):
+        (await client.graphql(query, key=key)).ok()
+    assert hashed == [query] * 4  # the first request looks it up, then keeps it
+
+
+def test_the_limits_rules_are_built_once() -> None:
+    factory = DocumentCache(10).extension(max_tokens=100, max_depth=3, max_aliases=2)
+    first, second = factory(), factory()
+    assert isinstance(first, DocumentCacheExtension)
+    assert isinstance(second, DocumentCacheExtension)
+    assert len(first.limits.rules) == 2
+    assert first.limits is second.limits
