@@ -55,8 +55,14 @@ schema: $(STAMP)
 # minutes. BENCH_ARGS passes options, e.g. BENCH_ARGS="--baseline-dir ../base --rounds 5".
 # The older benches run alone: $(BIN)/python -m bench.run (native read path), bench.legacy,
 # bench.timeline, bench.safety, bench.perreq.
+# (c) is measured on SQLite, and on a throwaway PostgreSQL too when scripts/with-postgres can
+# start one (TEST_DATABASE_URL); without PostgreSQL the bench runs on SQLite alone.
 bench: $(STAMP)
-	$(BIN)/python -m bench.ratios $(BENCH_ARGS)
+	@if scripts/with-postgres true >/dev/null 2>&1; then \
+		scripts/with-postgres $(BIN)/python -m bench.ratios $(BENCH_ARGS); \
+	else \
+		$(BIN)/python -m bench.ratios $(BENCH_ARGS); \
+	fi
 
 # Mutation testing (mutmut 3), a developer tool, not part of CI: mutates only the modules where
 # a wrong answer is silent, and runs each mutant against the fast unit tests only (both lists
