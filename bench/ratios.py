@@ -317,7 +317,7 @@ async def page_vs_floor(
 ) -> Row:
     body = raw_page(simulator_url)
     first_email = json.loads(body)["subscribers"][0]["email"]
-    overrides = {} if cache_ttl is None else {"legacy_cache_ttl": cache_ttl}
+    overrides: dict[str, Any] = {} if cache_ttl is None else {"legacy_cache_ttl": cache_ttl}
     name = "page-cache-on" if cache_ttl is None else "page-cache-off"
     async with gateway(tmp, name, **overrides) as gw:
         await link(gw, simulator_url)
