@@ -191,6 +191,9 @@ class WhatCountsClient:
                     self._record_later(site, Outcome.NEUTRAL, admission)
                 raise
             else:
+                # The slot is free: let the request waiting for it start before this one
+                # decodes and parses its page (a cap's worth of answers arrive together).
+                await asyncio.sleep(0)
                 status = response.status_code
                 await self._record(site, _outcome_of_status(status), admission)
                 if status == 200:
