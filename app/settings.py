@@ -267,6 +267,15 @@ class Settings(BaseSettings):
             "the Authorization and Content-Type headers are. Empty: no CORS header at all."
         ),
     )
+    gzip_level: int = Field(
+        default=1,
+        ge=0,
+        le=9,
+        description=(
+            "zlib level of gzipped responses (over 2 KB, for clients that accept gzip); 0 "
+            "sends them uncompressed (e.g. behind a proxy that compresses)."
+        ),
+    )
     cors_max_age: int = Field(
         default=600,
         ge=0,

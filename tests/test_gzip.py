@@ -5,6 +5,10 @@ from __future__ import annotations
 import gzip
 import json
 
+import httpx
+
+from app.container import Services
+from app.main import create_app
 from tests.fixtures.client import GatewayClient
 from tests.fixtures.factories import Org
 
@@ -60,3 +64,27 @@ async def test_rest_responses_are_gzipped_too(client: GatewayClient, org: Org) -
     assert response.status_code == 200
     assert response.headers["content-encoding"] == "gzip"
     assert len(response.json()["data"]) == 50  # httpx decoded it
+
+
+async def test_gzip_level_is_the_setting_and_zero_turns_it_off(
+    services: Services, org: Org
+) -> None:
+    """The same page at GZIP_LEVEL 1 and 9 (level 9 is smaller), and never at 0."""
+    await org.add_complaints(50)
+    key = await org.key()
+    sizes = {}
+    for level in (0, 1, 9):
+        app = create_app(services=services, settings=services.settings.model_copy(
+            update={"gzip_level": level}))  # fmt: skip
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as http:
+            status, headers, raw = await _post(GatewayClient(http), key, PAGE, "gzip")
+        assert status == 200
+        if level == 0:
+            assert "content-encoding" not in headers
+            assert len(json.loads(raw)["data"]["complaints"]["edges"]) == 50
+            continue
+        assert headers["content-encoding"] == "gzip"
+        assert len(json.loads(gzip.decompress(raw))["data"]["complaints"]["edges"]) == 50
+        sizes[level] = len(raw)
+    assert sizes[9] < sizes[1]
