@@ -389,12 +389,37 @@ class _Edge:
     """``_Walk._edge``: one edge; its ``node`` object is free, what is selected in it is
     not."""
 
-    __slots__ = ("group", "nodes", "unmeasured")
+    __slots__ = ("constant_nodes", "group", "nodes", "unmeasured")
 
     def __init__(self, nodes: list[tuple[str, _Selection]], fields: list[_Field]) -> None:
         self.nodes = nodes
         self.group = _Group(fields)
         self.unmeasured = sum(1 + inner.unmeasured for _, inner in nodes) + self.group.unmeasured
+        # When no point depends on what a node holds (scalars only) nor on the edge's other
+        # fields, an edge costs its fixed points plus each node's constant when present.
+        self.constant_nodes: list[tuple[str, int]] | None = None
+        if not self.group.fields and all(inner.constant is not None for _, inner in nodes):
+            self.constant_nodes = [(key, 1 + (inner.constant or 0)) for key, inner in nodes]
+
+    def measure_all(self, edges: list[Any]) -> int:
+        """The points of a list of edges (one loop, no call per edge when it can)."""
+        nodes = self.constant_nodes
+        if nodes is None:
+            measure = self.measure
+            return sum([measure(item) for item in edges])
+        fixed, unmeasured = self.group.fixed, self.unmeasured
+        points = 0
+        for item in edges:
+            if item is None:
+                points += unmeasured
+            elif isinstance(item, dict):
+                points += fixed
+                for key, constant in nodes:
+                    if item.get(key) is not None:
+                        points += constant
+            else:
+                points += fixed
+        return points
 
     def measure(self, edge: Any) -> int:
         if edge is None:
@@ -437,8 +462,7 @@ class _ConnectionField(_Field):
         for key, edge, count in self.sized:
             edges = found.get(key)
             if isinstance(edges, list):
-                measure = edge.measure
-                points += sum([measure(item) for item in edges])
+                points += edge.measure_all(edges)
             else:
                 points += count * edge.unmeasured
         return points

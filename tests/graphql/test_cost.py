@@ -215,6 +215,14 @@ ACTUAL_CASES: list[tuple[str, str, dict[str, Any], Any]] = [
      "complaints(first: 100) { edges { node { email } } } } }", {},
      {"listComplaintReport": {"complaintTotal": 3, "complaints": {"edges": [
          {"node": {"email": "a"}}] * 3}}}),
+    ("scalar-only nodes: a null node, a null edge, an edge that is not an object",
+     '{ listComplaintReport(listId: "1") { complaints(first: 100) { edges { cursor '
+     "node { email date } } } } }", {},
+     {"listComplaintReport": {"complaints": {"edges": [
+         {"cursor": "c", "node": None}, None, "x", {"node": {"email": "a"}}, {}]}}}),
+    ("scalar-only nodes under two keys",
+     "{ complaints(first: 5) { edges { a: node { id } b: node { status } } } }", {},
+     {"complaints": {"edges": [{"a": {"id": "1"}, "b": None}, {"a": None, "b": None}, None]}}),
     ("a mutation", 'mutation { updateComplaintStatus(id: "x", status: TRIAGE) '
      "{ complaint { id campaign { id } } } }", {},
      {"updateComplaintStatus": {"complaint": {"id": "x", "campaign": None}}}),
