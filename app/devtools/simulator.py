@@ -26,6 +26,7 @@ import time
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import orjson
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -332,8 +333,9 @@ def create_simulator_app(state: SimulatorState) -> Starlette:
             for when, row in report.rows
             if (low is None or when >= low) and (high is None or when < high)
         ]
-        page = [dict(row) for row in matching[skip : skip + PAGE_SIZE]]
+        page = matching[skip : skip + PAGE_SIZE]
         if fault and fault.wrong_realm_rows:
+            page = [dict(row) for row in page]  # the lists' own rows stay as they are
             for row in page[: fault.wrong_realm_rows]:
                 row["realmId"] = 9999
         link = f"<{request.url.remove_query_params('skip')}>;"
@@ -350,7 +352,10 @@ def create_simulator_app(state: SimulatorState) -> Starlette:
             total = fault.claimed_total
         if fault and fault.rows_dropped:
             page = []
-        return JSONResponse({"complaintTotal": total, "subscribers": page}, headers={"Link": link})
+        # orjson: a page of 500 rows is encoded in a fraction of json's time, so that four
+        # answers at once cost the site little beside its simulated latency (bench (d)).
+        encoded = orjson.dumps({"complaintTotal": total, "subscribers": page})
+        return Response(encoded, media_type="application/json", headers={"Link": link})
 
     return Starlette(routes=[Route("/rest/lists/{list_id}/complaints", complaints)])
 
