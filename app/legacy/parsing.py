@@ -96,9 +96,9 @@ def parse_timestamp(value: str, zone: ZoneInfo) -> datetime:
     hour = hour % 12 + (12 if ampm == "PM" else 0)
     try:
         local = datetime(int(year), month, int(day), hour, int(minute), int(second), tzinfo=zone)
-    except ValueError:
+        return local.astimezone(UTC)
+    except (ValueError, OverflowError):  # no such day; or before year 1 / after 9999 in UTC
         raise BadResponse(f"unreadable timestamp {value!r}") from None
-    return local.astimezone(UTC)
 
 
 def _id(value: Any, name: str) -> str | None:

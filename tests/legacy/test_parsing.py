@@ -453,6 +453,17 @@ def test_only_the_documented_timestamp_is_read(value: str) -> None:
         parse_timestamp(value, UTC_ZONE)
 
 
+@pytest.mark.parametrize(
+    ("value", "zone"),
+    [("Jan 1, 0001 12:00:00 AM", "Asia/Tokyo"), ("Dec 31, 9999 11:59:59 PM", "America/Denver")],
+)
+def test_a_time_beyond_the_years_utc_can_hold_is_unreadable(value: str, zone: str) -> None:
+    """Year 1 east of Greenwich and year 9999 west of it fall outside datetime in UTC: a bad
+    response, not an internal error."""
+    with pytest.raises(BadResponse):
+        parse_timestamp(value, ZoneInfo(zone))
+
+
 @pytest.mark.parametrize("value", ["\u0667\u0660", "\u00b2", "12\n"])
 def test_ids_are_ascii_digits(value: str) -> None:
     row = site_row(1)
