@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Insert, Table
+from sqlalchemy import ColumnElement, Insert, Table, any_, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -45,3 +45,13 @@ async def upsert(
         ).returning(table.c[key])
         written.update((await conn.execute(stmt)).scalars())
     return written
+
+
+def one_of(conn: AsyncConnection, column: ColumnElement[Any], values: Sequence[Any]) -> Any:
+    """``column IN values``, as one array parameter on PostgreSQL (``= ANY($1)``): the same
+    statement text for any number of keys, so asyncpg prepares it once and SQLAlchemy
+    renders no placeholder per key (a page of links asks five of them, 100 keys each).
+    SQLite has no arrays: an expanding IN there."""
+    if conn.dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
+    return column.in_(values)

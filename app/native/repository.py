@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.core.db import UTCDateTime
+from app.core.sql import one_of
 from app.native.models import (
     Complaint,
     ComplaintEvent,
@@ -115,7 +116,7 @@ async def fetch_by_ids(
     if not wanted:
         return {}
     rows = await conn.execute(
-        select(*table.c).where(table.c.org_id == org_id, table.c.id.in_(wanted))
+        select(*table.c).where(table.c.org_id == org_id, one_of(conn, table.c.id, wanted))
     )
     columns = list(rows.keys())
     at = columns.index("id")
@@ -147,7 +148,7 @@ async def fetch_by_reporter(
     c = complaints.c
     rows = await conn.execute(
         select(*_COMPLAINT_COLUMNS)
-        .where(c.org_id == org_id, c.reporter_number.in_(wanted))
+        .where(c.org_id == org_id, one_of(conn, c.reporter_number, wanted))
         .order_by(c.created_at.desc(), c.id.desc())
     )
     for complaint in (
@@ -168,7 +169,7 @@ async def fetch_events(
     e = complaint_events.c
     rows = await conn.execute(
         select(*complaint_events.c)
-        .where(e.org_id == org_id, e.complaint_id.in_(wanted))
+        .where(e.org_id == org_id, one_of(conn, e.complaint_id, wanted))
         .order_by(e.complaint_id, e.created_at, e.id)
     )
     for _, event in records_from_rows(ComplaintEvent, list(rows.keys()), rows):
