@@ -139,9 +139,9 @@ class Row:
         return [self.name, show(min(self.values)), show(median), self.target, met, self.note]
 
 
-def print_table(rows: list[Row], rounds: int) -> None:
+def print_table(lines: list[list[str]], rounds: int) -> None:
     head = ["measurement", "min", "median", "target", "met?", f"notes (median of {rounds})"]
-    cells = [head, *(row.cells() for row in rows)]
+    cells = [head, *lines]
     widths = [max(len(line[i]) for line in cells) for i in range(len(head) - 1)]
     rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|---|"
     print()
@@ -758,10 +758,11 @@ async def run_in_process(
                 print(f"  {rows[-1].name}: {med(rows[-1].values):.2f}x", flush=True)
         if only & {"b", "c"}:
             rows += await native(tmp, args.rounds, args.requests * 10, args.requests)
-            postgres = os.environ.get("TEST_DATABASE_URL", "")
-            if "c" in only and postgres.startswith("postgresql"):
-                rows.append(await native_cpu_on(tmp, postgres, args.rounds, args.requests))
             print("  (b), (c) done", flush=True)
+        postgres = os.environ.get("TEST_DATABASE_URL", "")
+        if "c-postgres" in only and postgres.startswith("postgresql"):
+            rows.append(await native_cpu_on(tmp, postgres, args.rounds, args.requests))
+            print("  (c) on PostgreSQL done", flush=True)
         if "d" in only:
             rows += await legacy_walks(tmp, slow_url, args.latency_ms, args.rounds)
             print("  (d) done", flush=True)
@@ -769,6 +770,45 @@ async def run_in_process(
             rows += await timeline(tmp, slow_url, args.latency_ms, args.rounds, args.slow_rounds)
             print("  (e) done", flush=True)
     return rows
+
+
+CELLS = "bench-cells: "
+# In-process measurements, each group in a process of its own; (c) on PostgreSQL is measured
+# whenever (c) is asked for.
+GROUPS = ("a", "b,c", "c-postgres", "d", "e")
+
+
+def in_own_processes(only: set[str], fast_url: str, slow_url: str) -> list[list[str]]:
+    """The table lines of (a) to (e), each group measured by a fresh interpreter with this
+    run's options (the child prints its progress, then its cells as one JSON line)."""
+    passed: list[str] = []
+    arguments = iter(sys.argv[1:])
+    for arg in arguments:
+        if arg == "--only":
+            next(arguments, None)  # and its value
+        elif not arg.startswith("--only="):
+            passed.append(arg)
+    lines: list[list[str]] = []
+    for group in GROUPS:
+        wanted = set(group.split(",")) & (only | ({"c-postgres"} if "c" in only else set()))
+        if not wanted:
+            continue
+        command = [
+            *(sys.executable, "-m", "bench.ratios", *passed),
+            *("--only", ",".join(sorted(wanted)), "--cells-json"),
+            *("--fast-url", fast_url, "--slow-url", slow_url),
+        ]
+        child = subprocess.run(  # noqa: S603 (this same script)
+            command, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=False
+        )
+        for line in child.stdout.splitlines():
+            if line.startswith(CELLS):
+                lines += json.loads(line[len(CELLS) :])
+            else:
+                print(line, flush=True)
+        if child.returncode != 0:
+            raise WrongAnswer(f"the measurement of {group} failed (exit {child.returncode})")
+    return lines
 
 
 def main() -> int:
@@ -794,16 +834,29 @@ def main() -> int:
         "--gzip", action="store_true", help="clients accept gzip (the gateway compresses)"
     )
     parser.add_argument("--only", default="a,b,c,d,e,f", help="measurements to run, e.g. a,f")
+    # Internal: one group of in-process measurements, run by the parent in a process of its
+    # own (so no group pays for what an earlier one left in memory), against its simulators.
+    parser.add_argument("--cells-json", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--fast-url", help=argparse.SUPPRESS)
+    parser.add_argument("--slow-url", help=argparse.SUPPRESS)
     args = parser.parse_args()
     only = set(args.only.replace(" ", "").split(","))
     if args.gzip:
         CLIENT_HEADERS["Accept-Encoding"] = "gzip"
+    if args.cells_json:
+        try:
+            rows = asyncio.run(run_in_process(args, only, args.fast_url, args.slow_url))
+        except WrongAnswer as exc:
+            print(f"error: a wrong answer, the numbers would mean nothing: {exc}", file=sys.stderr)
+            return 1
+        print(CELLS + json.dumps([row.cells() for row in rows]), flush=True)
+        return 0
     started = time.perf_counter()
     print(f"bench.ratios: {args.rounds} rounds, legacy latency {args.latency_ms} ms for (d), (e), "
           f"Accept-Encoding: {CLIENT_HEADERS['Accept-Encoding']}", flush=True)  # fmt: skip
     try:
         with simulator_process(0) as fast_url, simulator_process(args.latency_ms) as slow_url:
-            rows = asyncio.run(run_in_process(args, only, fast_url, slow_url))
+            lines = in_own_processes(only, fast_url, slow_url)
             if "f" in only:
                 gateway_dir = args.gateway_dir.resolve()
                 checkouts = {"gateway": gateway_dir}
@@ -811,11 +864,11 @@ def main() -> int:
                     checkouts["baseline"] = args.baseline_dir.resolve()
                 results = served(checkouts, fast_url, args.rounds, args.serve_seconds)
                 mine, baseline = results["gateway"], results.get("baseline")
-                rows += served_rows(mine, baseline, gateway_dir)
+                lines += [row.cells() for row in served_rows(mine, baseline, gateway_dir)]
     except WrongAnswer as exc:
         print(f"error: a wrong answer, the numbers would mean nothing: {exc}", file=sys.stderr)
         return 1
-    print_table(rows, args.rounds)
+    print_table(lines, args.rounds)
     print(f"{time.perf_counter() - started:.0f} s; {os.cpu_count()} CPUs, Python "
           f"{sys.version.split()[0]}, load average {os.getloadavg()[0]:.1f}")  # fmt: skip
     return 0
