@@ -12,9 +12,10 @@ selection is made only of
 
 ``GatewayExecutionContext`` plans the selection once per request and builds each row's
 dict in one loop, calling the very same attribute reads, resolvers and scalar coercions,
-and loads a link's keys for the whole list at once (one ``load_many`` per link and level
-instead of one future per row). Scope checks are the same ``requires(...)`` permissions,
-evaluated once per list (they depend on the key, not on the row); a denied scope, a field
+and loads a link's keys for the whole list at once (one batch per link and level, whose
+futures are awaited in turn rather than gathered one per row). Scope checks are the same
+``requires(...)`` permissions, evaluated once per list (they depend on the key, not on the
+row); a denied scope, a field
 with arguments, any other field extension, per-field middleware or incremental delivery
 send the list down graphql-core's own path, as does anything the fast path would have to
 report as an error (a null in a non-null field, a value a scalar refuses, a loader that
@@ -285,9 +286,6 @@ class ObjectPlan(Completer):
             return
         load = build.context.loader(link.loader).load
         build.pending.append(([load(k) for k in present], fill))
-
-
-Planner = Callable[[GraphQLOutputType, FieldDetailsList], Completer | None]
 
 
 class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
