@@ -19,14 +19,14 @@ a page that does not hold its rows, a wrong record).
     (e) a 92-day timeline walk over the demo data (pages of 100): wall time and upstream
         requests, page cache on (cold at each round) and off (``--slow-rounds``, 1);
     (f) a real server: ``complaints-gateway serve`` (one worker, SQLite in a temp dir,
-        settings by environment) in front of ``complaints-gateway simulator``, 4 and 8 client
+        settings by environment) in front of ``complaints-gateway legacy simulator``, 4 and 8 client
         threads with keep-alive connections on the 500-row page for ``--serve-seconds``:
         requests/s and the server's CPU ms per request (utime + stime of its pid).
         ``--gateway-dir`` serves another checkout, ``--baseline-dir`` measures one more
         (the code before the speed work) for the ">= 5x today" target, both servers up at
         once and measured in turns, round by round.
 
-The simulators are ``complaints-gateway simulator`` processes of this checkout (one at
+The simulators are ``complaints-gateway legacy simulator`` processes of this checkout (one at
 0 ms, one at ``--latency-ms``), so their CPU is not the gateway's; upstream requests are
 counted on the gateway's own HTTP client. The in-process app has the collector tuned as
 ``serve`` tunes it (GC_TUNING). Clients send ``Accept-Encoding: identity`` (``--gzip``: the
