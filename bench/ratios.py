@@ -180,7 +180,7 @@ def cli_command(python: str) -> list[str]:
 
 @contextmanager
 def simulator_process(latency_ms: int) -> Iterator[str]:
-    """``complaints-gateway simulator --port 0 --latency-ms N`` of this checkout; yields its
+    """``complaints-gateway legacy simulator --port 0 --latency-ms N`` of this checkout; yields its
     base URL once it accepts connections."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(  # noqa: S603 (a fixed command line)

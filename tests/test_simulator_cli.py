@@ -1,4 +1,4 @@
-"""``complaints-gateway simulator``: the WhatCounts simulator as a real server process, with
+"""``complaints-gateway legacy simulator``: the WhatCounts simulator as a real server process, with
 the demo's lists, extra generated lists and a latency for every request."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ ACME = ("acme", "acme-api-password")
 
 @contextmanager
 def simulator(*args: str) -> Iterator[tuple[str, list[str], subprocess.Popen[str]]]:
-    """``complaints-gateway simulator --port 0 ARGS`` in a process of its own; yields its
+    """``complaints-gateway legacy simulator --port 0 ARGS`` in a process of its own; yields its
     base URL, the lines it printed about itself and the process."""
     process = subprocess.Popen(  # noqa: S603 (a fixed command line)
         [sys.executable, "-m", "app.cli", "legacy", "simulator", "--port", "0", *args],
