@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from app.cli import db, documents, keys, legacy, orgs, schema, simulator
+from app.cli import db, documents, keys, legacy, orgs, schema
 from app.cli.common import GatewayGroup
 from app.cli.demo import demo
 from app.cli.records import import_records
@@ -26,7 +26,6 @@ cli.add_typer(db.commands, name="db")
 cli.add_typer(orgs.commands, name="orgs")
 cli.add_typer(keys.commands, name="keys")
 cli.add_typer(schema.commands, name="schema")
-legacy.commands.command("simulator")(simulator.simulator)
 cli.add_typer(legacy.commands, name="legacy")
 cli.add_typer(documents.commands, name="documents")
 cli.command("import")(import_records)

@@ -1,5 +1,5 @@
 """``legacy``: link, show and unlink WhatCounts accounts, map campaigns, run the simulator
-(``legacy simulator``, in app/cli/simulator.py)."""
+(``legacy simulator``, written in app/cli/simulator.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from app.cli.common import Services, parse_uuid, run
+from app.cli.simulator import simulator
 from app.core.errors import ErrorCode, UpstreamError
 from app.legacy.models import LegacyAccount
 
@@ -126,3 +127,6 @@ def legacy_map_campaign(
     org_id, campaign_id = parse_uuid(org, "--org"), parse_uuid(campaign, "--campaign")
     run(lambda s: s.campaign_lists.map_campaign(org_id, campaign_id, list_id))
     typer.echo(f"campaign {campaign_id} -> legacy list {list_id}")
+
+
+commands.command("simulator")(simulator)
