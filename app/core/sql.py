@@ -1,4 +1,5 @@
-"""SQL helpers every repository shares: the organization-guarded upsert of both dialects."""
+"""SQL helpers every repository shares: the organization-guarded upsert and the batch-key
+condition, each in the form its dialect does best."""
 
 from __future__ import annotations
 
