@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any, Final, TypeVar
@@ -67,20 +68,26 @@ KEEP_NOTE: Final = Keep.NOTE
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ComplaintPage:
-    """One page of the keyset-paginated list, with a cursor per item."""
+    """One page of the keyset-paginated list. Each item's cursor is signed when it is read
+    (``cursor_of``): a page of 100 whose edges' cursors nobody asks for signs two, for its
+    start and end."""
 
     items: list[Complaint]
-    cursors: list[str]
     has_next: bool
     has_previous: bool
+    cursor_of: Callable[[Complaint], str]
+
+    @property
+    def cursors(self) -> list[str]:
+        return [self.cursor_of(item) for item in self.items]
 
     @property
     def start_cursor(self) -> str | None:
-        return self.cursors[0] if self.cursors else None
+        return self.cursor_of(self.items[0]) if self.items else None
 
     @property
     def end_cursor(self) -> str | None:
-        return self.cursors[-1] if self.cursors else None
+        return self.cursor_of(self.items[-1]) if self.items else None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -232,12 +239,11 @@ class ComplaintService:
         after = self.decode_cursor(org_id, cursor, field=cursor_field) if cursor else None
         async with self._engine.connect() as conn:
             rows = await repository.page_complaints(conn, org_id, flt, after, limit + 1)
-        items = rows[:limit]
         return ComplaintPage(
-            items=items,
-            cursors=[self.encode_cursor(org_id, item) for item in items],
+            items=rows[:limit],
             has_next=len(rows) > limit,
             has_previous=after is not None,
+            cursor_of=functools.partial(self.encode_cursor, org_id),
         )
 
     async def page_before(

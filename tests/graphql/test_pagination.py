@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from app.core.cursors import CursorCodec
 from app.native.models import ComplaintStatus
 from tests.fixtures.client import GatewayClient
 from tests.fixtures.factories import BASE_TIME, Org, ids_of
@@ -178,3 +179,39 @@ async def test_unknown_enums_and_bad_dates_are_refused_before_execution(
     assert result.data is None
     assert result.codes == ["VALIDATION_FAILED"]
     assert "Traceback" not in json.dumps(result.body)
+
+
+async def test_each_edge_cursor_continues_right_after_its_own_complaint(
+    client: GatewayClient, org: Org
+) -> None:
+    await org.add_complaints(8, linked=False)
+    key = await org.key()
+    first = (await client.graphql(PAGE, {"first": 8}, key=key)).ok()["complaints"]["edges"]
+    for index in (0, 3, 6):
+        after = first[index]["cursor"]
+        rest = (await client.graphql(PAGE, {"first": 2, "after": after}, key=key)).ok()
+        assert ids_of(rest["complaints"]["edges"]) == ids_of(first[index + 1 : index + 3])
+
+
+async def test_cursors_are_signed_only_when_read(
+    client: GatewayClient, org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page read for its nodes signs its start and end cursors, not one per edge."""
+    await org.add_complaints(10, linked=False)
+    key = await org.key()
+    signed: list[object] = []
+    real = CursorCodec.encode
+
+    def counted(self: CursorCodec, *args: Any, **kwargs: Any) -> str:
+        signed.append(args)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(CursorCodec, "encode", counted)
+    nodes_only = "{ complaints(first: 10) { pageInfo { endCursor } edges { node { id } } } }"
+    assert len((await client.graphql(nodes_only, key=key)).ok()["complaints"]["edges"]) == 10
+    assert len(signed) == 2  # startCursor and endCursor of PageInfo
+    signed.clear()
+    with_cursors = "{ complaints(first: 10) { edges { cursor node { id } } } }"
+    edges = (await client.graphql(with_cursors, key=key)).ok()["complaints"]["edges"]
+    assert len({edge["cursor"] for edge in edges}) == 10
+    assert len(signed) == 12

@@ -43,10 +43,7 @@ async def resolve_complaints(
     org_id = info.context.principal.org_id
     flt = filter.to_model() if filter is not None else models.ComplaintFilter()
     page = await info.context.services.complaints.page(org_id, flt, first, after)
-    edges = [
-        ComplaintEdge(cursor=cursor, node=item)
-        for item, cursor in zip(page.items, page.cursors, strict=True)
-    ]
+    edges = [ComplaintEdge(node=item, cursor_of=page.cursor_of) for item in page.items]
     return ComplaintConnection(edges=edges, page_info=PageInfo.of(page), org_id=org_id, filter=flt)
 
 

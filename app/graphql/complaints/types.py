@@ -9,7 +9,7 @@ the loader's future without a coroutine of their own.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from operator import attrgetter
 from typing import Annotated
@@ -294,8 +294,13 @@ class ComplaintType(ComplaintRecord, Node):
 
 @strawberry.type(name="ComplaintEdge", description="A complaint and its cursor.")
 class ComplaintEdge:
-    cursor: str = strawberry.field(description="Pass as `after` to continue after this item.")
     node: Complaint = strawberry.field(graphql_type=ComplaintType, description="The complaint.")
+    cursor_of: strawberry.Private[Callable[[Complaint], str]]
+
+    @strawberry.field(description="Pass as `after` to continue after this item.")
+    def cursor(self) -> str:
+        # Signed on demand: a page read for its nodes pays for no signature per edge.
+        return self.cursor_of(self.node)
 
 
 @strawberry.type(description="A page of complaints, newest first.")
