@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.auth.keys import ApiKey, Organization
 from app.auth.scopes import Scope
 from app.auth.tables import api_keys, organizations
+from app.core.sql import short_read
 
 
 def _key_from_row(row: Mapping[Any, Any]) -> ApiKey:
@@ -38,7 +39,7 @@ async def insert_organization(conn: AsyncConnection, org: Organization) -> None:
 
 async def get_organization(conn: AsyncConnection, org_id: uuid.UUID) -> Organization | None:
     row = (
-        (await conn.execute(select(organizations).where(organizations.c.id == org_id)))
+        (await conn.execute(short_read(select(organizations).where(organizations.c.id == org_id))))
         .mappings()
         .first()
     )
@@ -69,8 +70,10 @@ async def find_active_key_by_hash(conn: AsyncConnection, secret_hash: str) -> Ap
     row = (
         (
             await conn.execute(
-                select(*_KEY_COLUMNS).where(
-                    api_keys.c.secret_hash == secret_hash, api_keys.c.revoked_at.is_(None)
+                short_read(
+                    select(*_KEY_COLUMNS).where(
+                        api_keys.c.secret_hash == secret_hash, api_keys.c.revoked_at.is_(None)
+                    )
                 )
             )
         )

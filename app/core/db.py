@@ -8,6 +8,7 @@ import logging
 import os
 import time
 import weakref
+from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
@@ -23,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
+from app.core.sqlite import DRIVER as SQLITE_DRIVER
 from app.settings import Settings
 
 logger = logging.getLogger("app.db")
@@ -54,6 +56,32 @@ class UTCDateTime(TypeDecorator[datetime]):
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
 
+    def result_processor(
+        self, dialect: Dialect, coltype: Any
+    ) -> Callable[[Any], datetime | None] | None:
+        general = super().result_processor(dialect, coltype)
+        if dialect.name != "sqlite" or general is None:
+            return general
+
+        def stored_utc(value: Any) -> datetime | None:
+            # SQLite holds naive UTC text: read with its zone appended, in one parse, the
+            # value is the same aware UTC datetime at an eighth of the cost (1,100 of them on
+            # a page of links). Any other text takes the general path, errors included.
+            if value.__class__ is str:
+                try:
+                    read = _from_iso(value + "+00:00")
+                except ValueError:
+                    pass
+                else:
+                    if read.tzinfo is not None:  # a bare date ignores the zone: general path
+                        return read
+            return general(value)
+
+        return stored_utc
+
+
+_from_iso = datetime.fromisoformat
+
 
 def utcnow() -> datetime:
     """Now, in UTC, at the microsecond precision both databases keep."""
@@ -78,6 +106,9 @@ def create_engine(settings: Settings) -> AsyncEngine:
         kwargs["max_overflow"] = settings.database_pool_size
         if url.get_driver_name() == "asyncpg":
             kwargs["connect_args"] = {"timeout": settings.database_connect_timeout}
+    if url.get_backend_name() == "sqlite":
+        # aiosqlite, with short reads on the loop and one hand-off per other statement.
+        url = url.set(drivername=f"sqlite+{SQLITE_DRIVER}")
     engine = create_async_engine(url, **kwargs)
     if url.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)

@@ -1,17 +1,31 @@
-"""SQL helpers every repository shares: the organization-guarded upsert and the batch-key
-condition, each in the form its dialect does best."""
+"""SQL helpers every repository shares: the organization-guarded upsert, the batch-key
+condition, each in the form its dialect does best, and the mark of a short read."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Insert, Table, any_, bindparam
+from sqlalchemy import ColumnElement, Executable, Insert, Table, any_, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 UPSERT_CHUNK = 500
+
+# The execution option that marks a short read (see ``short_read``).
+SHORT_READ = "short_read"
+
+E = TypeVar("E", bound=Executable)
+
+
+def short_read(statement: E) -> E:
+    """``statement``, marked as a short read: a SELECT served by an index that returns a
+    bounded number of rows (a batch of ids, one key). SQLite runs it on the event loop's
+    own thread, without aiosqlite's hand-offs (app.core.sqlite); PostgreSQL ignores the
+    mark. Never mark a write (it may wait for SQLite's write lock) or a scan (``count``,
+    a summary's window): those keep the worker thread, so the loop is never held long."""
+    return statement.execution_options(**{SHORT_READ: True})
 
 
 def _dialect_insert(conn: AsyncConnection, table: Table) -> Insert:

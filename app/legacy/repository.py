@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.core.sql import upsert
+from app.core.sql import short_read, upsert
 from app.legacy.models import LegacyAccount
 from app.legacy.tables import legacy_accounts
 
@@ -43,7 +43,11 @@ def _joined(ids: frozenset[str] | None) -> str | None:
 async def get_account(conn: AsyncConnection, org_id: uuid.UUID) -> tuple[LegacyAccount, str] | None:
     """The account and its sealed password."""
     row = (
-        (await conn.execute(select(legacy_accounts).where(legacy_accounts.c.org_id == org_id)))
+        (
+            await conn.execute(
+                short_read(select(legacy_accounts).where(legacy_accounts.c.org_id == org_id))
+            )
+        )
         .mappings()
         .first()
     )

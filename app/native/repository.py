@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.core.db import UTCDateTime
-from app.core.sql import one_of
+from app.core.sql import one_of, short_read
 from app.native.models import (
     Complaint,
     ComplaintEvent,
@@ -62,6 +62,26 @@ def _filter_conditions(org_id: uuid.UUID, flt: ComplaintFilter) -> list[ColumnEl
     return conditions
 
 
+_INDEXED_FILTERS = (
+    "status",
+    "category",
+    "source",
+    "campaign_id",
+    "phone_number_id",
+    "reporter_number",
+)
+
+
+def _one_index_range(flt: ComplaintFilter) -> bool:
+    """Whether one index serves the page as a range read that its LIMIT bounds: at most
+    one equality filter (each has an index ending in keyset order) or status and category
+    (which have one together); the created_at bounds and the keyset position are ranges of
+    that same index. Other combinations filter rows the index returns: a scan of unknown
+    length, which a short read must not be."""
+    used = {name for name in _INDEXED_FILTERS if getattr(flt, name) is not None}
+    return len(used) <= 1 or used == {"status", "category"}
+
+
 async def page_complaints(
     conn: AsyncConnection,
     org_id: uuid.UUID,
@@ -77,7 +97,7 @@ async def page_complaints(
         position = tuple_(literal(after[0], UTCDateTime()), literal(after[1], Uuid()))
         query = query.where(tuple_(complaints.c.created_at, complaints.c.id) < position)
     query = query.order_by(complaints.c.created_at.desc(), complaints.c.id.desc()).limit(limit)
-    rows = await conn.execute(query)
+    rows = await conn.execute(short_read(query) if _one_index_range(flt) else query)
     return [record for _, record in records_from_rows(Complaint, list(rows.keys()), rows)]
 
 
@@ -116,7 +136,9 @@ async def fetch_by_ids(
     if not wanted:
         return {}
     rows = await conn.execute(
-        select(*table.c).where(table.c.org_id == org_id, one_of(conn, table.c.id, wanted))
+        short_read(
+            select(*table.c).where(table.c.org_id == org_id, one_of(conn, table.c.id, wanted))
+        )
     )
     columns = list(rows.keys())
     at = columns.index("id")
@@ -168,9 +190,11 @@ async def fetch_events(
         return grouped
     e = complaint_events.c
     rows = await conn.execute(
-        select(*complaint_events.c)
-        .where(e.org_id == org_id, one_of(conn, e.complaint_id, wanted))
-        .order_by(e.complaint_id, e.created_at, e.id)
+        short_read(
+            select(*complaint_events.c)
+            .where(e.org_id == org_id, one_of(conn, e.complaint_id, wanted))
+            .order_by(e.complaint_id, e.created_at, e.id)
+        )
     )
     for _, event in records_from_rows(ComplaintEvent, list(rows.keys()), rows):
         grouped[event.complaint_id].append(event)
@@ -187,7 +211,7 @@ async def latest_event_at(
         .order_by(e.created_at.desc(), e.id.desc())
         .limit(1)
     )
-    return (await conn.execute(query)).scalar_one_or_none()
+    return (await conn.execute(short_read(query))).scalar_one_or_none()
 
 
 async def compare_and_set(

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.core.errors import NotFound, ValidationFailed
-from app.core.sql import one_of, upsert
+from app.core.sql import one_of, short_read, upsert
 from app.legacy import repository as legacy_repository
 from app.legacy.service import validate_list_id
 from app.native.models import Campaign
@@ -27,8 +27,10 @@ async def fetch_lists(
         return {}
     m = campaign_legacy_lists.c
     rows = await conn.execute(
-        select(m.campaign_id, m.list_id).where(
-            m.org_id == org_id, one_of(conn, m.campaign_id, wanted)
+        short_read(
+            select(m.campaign_id, m.list_id).where(
+                m.org_id == org_id, one_of(conn, m.campaign_id, wanted)
+            )
         )
     )
     return {row.campaign_id: row.list_id for row in rows}
