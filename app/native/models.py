@@ -253,8 +253,23 @@ def records_from_rows(
     """Each plain row with its record: the attribute names are worked out once per result,
     not once per row (a page of links reads hundreds of rows)."""
     names = [_RENAMED.get(column, column) for column in columns]
+    if names == _init_order(cls):  # the columns in the record's own order: by position
+        for row in rows:
+            yield row, cls(*row)
+        return
     for row in rows:
         yield row, cls(**dict(zip(names, row, strict=True)))
+
+
+_INIT_ORDER: dict[type[Any], list[str]] = {}
+
+
+def _init_order(cls: type[Any]) -> list[str]:
+    """The names ``cls(...)`` takes, in order (a record class is a dataclass)."""
+    order = _INIT_ORDER.get(cls)
+    if order is None:
+        order = _INIT_ORDER[cls] = [field.name for field in dataclasses.fields(cls) if field.init]
+    return order
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
