@@ -213,7 +213,7 @@ def parse_row(row: Any, *, list_id: str, position: int, zone: ZoneInfo) -> ListC
         raise BadResponse("a row has no complaint date")
     (email, first_name, last_name, company, address1, address2, city, state, zip_code,
      country, phone, fax, md5, sha1) = strings  # fmt: skip
-    return ListComplaint(
+    return ListComplaint.from_values(
         list_id,
         position,
         _time(row, "date", zone),  # type: ignore[arg-type]  # present: checked above
