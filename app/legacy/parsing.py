@@ -179,6 +179,8 @@ def _exact_timestamp(
 def _id(value: Any, name: str) -> str | None:
     """A numeric id in ASCII digits; absent or blank (``""``, as the site writes a field
     never set) is None, which the realm check then treats as not the account's."""
+    if value.__class__ is int and value >= 0:  # as the site writes ids: digits already
+        return str(value)
     if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, int | str):
@@ -189,13 +191,20 @@ def _id(value: Any, name: str) -> str | None:
     return text
 
 
-def _time(row: dict[str, Any], source: str, zone: ZoneInfo) -> datetime | None:
-    value = row.get(source)
+def _time(value: Any, source: str, zone: ZoneInfo) -> datetime | None:
     if value is None or value == "":
         return None
     if isinstance(value, str):
         return parse_timestamp(value, zone)
     raise BadResponse(f"{source} is not a timestamp")
+
+
+def _refuse_strings(values: list[Any]) -> None:
+    """The refusal of a row whose string fields are not all strings (or absent): it names
+    the first such field, in STRING_FIELDS' order."""
+    for source, value in zip(STRING_FIELDS, values, strict=True):
+        if value is not None and not isinstance(value, str):
+            raise BadResponse(f"{source} is not a string")
 
 
 def parse_row(row: Any, *, list_id: str, position: int, zone: ZoneInfo) -> ListComplaint:
@@ -204,11 +213,12 @@ def parse_row(row: Any, *, list_id: str, position: int, zone: ZoneInfo) -> ListC
     if not isinstance(row, dict):
         raise BadResponse("a row is not an object")
     get = row.get
-    strings = [get(source) for source in STRING_FIELDS]
-    for source, value in zip(STRING_FIELDS, strings, strict=True):
-        if value is not None and value.__class__ is not str and not isinstance(value, str):
-            raise BadResponse(f"{source} is not a string")
-    if not get("date"):
+    strings = list(map(get, STRING_FIELDS))
+    for value in strings:
+        if value.__class__ is not str and value is not None and not isinstance(value, str):
+            _refuse_strings(strings)
+    date = get("date")
+    if not date:
         # The complaint's own date is the row's key fact; without it a row cannot be placed.
         raise BadResponse("a row has no complaint date")
     (email, first_name, last_name, company, address1, address2, city, state, zip_code,
@@ -216,7 +226,7 @@ def parse_row(row: Any, *, list_id: str, position: int, zone: ZoneInfo) -> ListC
     return ListComplaint.from_values(
         list_id,
         position,
-        _time(row, "date", zone),  # type: ignore[arg-type]  # present: checked above
+        _time(date, "date", zone),  # type: ignore[arg-type]  # present: checked above
         _id(get("subscriberId"), "subscriberId"),
         _id(get("realmId"), "realmId"),
         email,
@@ -231,8 +241,8 @@ def parse_row(row: Any, *, list_id: str, position: int, zone: ZoneInfo) -> ListC
         country,
         phone,
         fax,
-        _time(row, "createdDate", zone),
-        _time(row, "updatedDate", zone),
+        _time(get("createdDate"), "createdDate", zone),
+        _time(get("updatedDate"), "updatedDate", zone),
         md5,
         sha1,
     )
