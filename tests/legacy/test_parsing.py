@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -199,6 +200,53 @@ def test_a_string_field_of_another_type_is_a_bad_response(field: str, value: Any
 def test_a_string_field_is_kept_as_given(field: str, attribute: str, value: str | None) -> None:
     row = parse_row({**FULL_ROW, field: value}, list_id="12", position=0, zone=UTC_ZONE)
     assert getattr(row, attribute) == value
+
+
+class Text(str):
+    """A str subclass: a string all the same (a JSON decoder may hand one over)."""
+
+
+def test_a_string_subclass_is_a_string() -> None:
+    raw = {**FULL_ROW, "email": Text("ann@example.com"), "sha1Encryption": Text("")}
+    row = parse_row(raw, list_id="12", position=0, zone=UTC_ZONE)
+    assert (row.email, row.sha1_encryption) == ("ann@example.com", "")
+    assert row.email is raw["email"]
+
+
+@pytest.mark.parametrize(
+    ("values", "named"),
+    [
+        ({"email": Text("a"), "lastName": 7}, "lastName"),  # a subclass first, then no string
+        ({"firstName": None, "city": 1.5, "phone": 7}, "city"),  # the first of two, in order
+        ({"company": Text("x"), "fax": None, "sha1Encryption": b"x"}, "sha1Encryption"),
+    ],
+)
+def test_the_refusal_names_the_first_field_that_is_not_a_string(
+    values: dict[str, Any], named: str
+) -> None:
+    with pytest.raises(BadResponse, match=rf"^{named} is not a string$"):
+        parse_row({**FULL_ROW, **values}, list_id="12", position=0, zone=UTC_ZONE)
+
+
+def test_a_record_built_from_values_is_the_one_init_builds() -> None:
+    """parse_row's constructor writes the slots itself: same fields, in the same order, and
+    the same record (equal, same hash and repr, frozen, its record_id memo still empty)."""
+    init_fields = [f.name for f in dataclasses.fields(ListComplaint) if f.init]
+    assert list(inspect.signature(ListComplaint.from_values).parameters) == init_fields
+    values: dict[str, Any] = {name: f"value of {name}" for name in init_fields}
+    values.update(position=3, date=utc(2016, 2, 21), created_date=None, fax=None)
+    built, expected = ListComplaint.from_values(**values), ListComplaint(**values)
+    assert type(built) is ListComplaint
+    assert built == expected
+    assert hash(built) == hash(expected)
+    assert repr(built) == repr(expected)
+    assert [getattr(built, f.name) for f in dataclasses.fields(ListComplaint)] == [
+        getattr(expected, f.name) for f in dataclasses.fields(ListComplaint)
+    ]
+    assert built._record_id is None
+    assert built.record_id == expected.record_id
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        built.email = "other"  # type: ignore[misc]
 
 
 @pytest.mark.parametrize("date", [None, "", 0, False, "absent"])
