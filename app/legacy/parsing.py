@@ -315,8 +315,18 @@ class SiteRows(Sequence[ListComplaint]):
 
     def between(self, start: int, end: int) -> list[ListComplaint]:
         """The rows at site positions ``[start, end)``; only they are parsed."""
+        low, high = self.indexes_between(start, end)
+        return self[low:high]
+
+    def indexes_between(self, start: int, end: int) -> tuple[int, int]:
+        """The slice ``[low, high)`` of this page that holds site positions
+        ``[start, end)``."""
         low = bisect_left(self.positions, start)
-        return self[low : bisect_left(self.positions, end, low)]
+        return low, bisect_left(self.positions, end, low)
+
+    @property
+    def all_parsed(self) -> bool:
+        return not self._unparsed
 
     @property
     def parsed(self) -> int:

@@ -4,6 +4,7 @@ budget, windows and positions) is as exact as when every row was parsed on arriv
 
 from __future__ import annotations
 
+import asyncio
 import random
 import uuid
 from datetime import UTC, datetime
@@ -28,7 +29,7 @@ from app.legacy.models import (
     ReportQuery,
 )
 from app.legacy.parsing import BadResponse, SiteRows, parse_page, parse_row
-from app.legacy.reports import ReportReader, read_window
+from app.legacy.reports import PARSE_CHUNK, ReportReader, read_window
 from app.legacy.service import LegacyService
 from tests.fixtures.client import GatewayClient
 from tests.fixtures.factories import Org
@@ -294,3 +295,30 @@ async def test_a_malformed_row_fails_the_window_that_returns_it_over_graphql(
     assert error["extensions"]["upstream"] == {"source": "legacy", "status": 200, "listId": "11"}
     assert "email is not a string" in error["message"]
     assert result.data["listComplaintReport"] is None  # complaints is non-null
+
+
+async def test_a_large_window_gives_the_event_loop_turns_while_it_parses(
+    parsed: list[int],
+) -> None:
+    """The other tasks run between chunks of PARSE_CHUNK rows (they see part of the page
+    parsed), and the rows still come whole and in order."""
+    site = Site(SITE_ROWS[:1455])
+    svc = service(site)
+    await reader(svc).window(QUERY, 0, 0)  # the page has arrived, no row parsed
+    seen: list[int] = []
+
+    async def watcher() -> None:
+        for _ in range(20):
+            seen.append(len(parsed))
+            await asyncio.sleep(0)
+
+    watching = asyncio.ensure_future(watcher())
+    await asyncio.sleep(0)
+    window = await reader(svc).window(QUERY, 10, 480)
+    await watching
+    assert [row.position for row in window.rows] == list(range(10, 490))
+    assert parsed == list(range(10, 490))
+    assert {PARSE_CHUNK, 2 * PARSE_CHUNK} <= set(seen)  # mid-window, between chunks
+    again = await reader(svc).window(QUERY, 10, 480)
+    assert again.rows == window.rows
+    assert parsed == list(range(10, 490))  # read again, parsed once
