@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.core.db import UTCDateTime, metadata, utcnow
 from app.core.shared import SHARED_ERRORS, SharedStore
+from app.core.sql import short_read
 
 MAX_CACHED_BYTES = 64 * 1024
 """Largest document the APQ cache keeps (in UTF-8 bytes): bounds each tier at ``size``
@@ -76,7 +77,11 @@ class DocumentRegistry:
     async def get(self, digest: str) -> str | None:
         async with self._engine.connect() as conn:
             return await conn.scalar(
-                select(persisted_documents.c.document).where(persisted_documents.c.hash == digest)
+                short_read(
+                    select(persisted_documents.c.document).where(
+                        persisted_documents.c.hash == digest
+                    )
+                )
             )
 
     async def add(
