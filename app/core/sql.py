@@ -62,6 +62,15 @@ async def upsert(
     return written
 
 
+def one_of_parameter(dialect: str, column: ColumnElement[Any], name: str) -> Any:
+    """``column IN :name``, the keys bound when the statement runs, in the form ``one_of``
+    gives each dialect: for a statement built once and run with any keys (a statement
+    object keeps its cache key, so running it again skips building and hashing it)."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=postgresql.ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
+
+
 def one_of(conn: AsyncConnection, column: ColumnElement[Any], values: Sequence[Any]) -> Any:
     """``column IN values``, as one array parameter on PostgreSQL (``= ANY($1)``): the same
     statement text for any number of keys, so asyncpg prepares it once and SQLAlchemy

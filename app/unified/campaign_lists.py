@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from operator import attrgetter
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -22,7 +23,7 @@ async def fetch_lists(
     conn: AsyncConnection, org_id: uuid.UUID, campaign_ids: Iterable[uuid.UUID]
 ) -> dict[uuid.UUID, str]:
     """The list of each mapped campaign of the organization; unmapped ones are absent."""
-    wanted = sorted(set(campaign_ids))
+    wanted = sorted(set(campaign_ids), key=attrgetter("int"))
     if not wanted:
         return {}
     m = campaign_legacy_lists.c
