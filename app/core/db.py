@@ -60,8 +60,18 @@ class UTCDateTime(TypeDecorator[datetime]):
         self, dialect: Dialect, coltype: Any
     ) -> Callable[[Any], datetime | None] | None:
         general = super().result_processor(dialect, coltype)
-        if dialect.name != "sqlite" or general is None:
-            return general
+        if general is None:
+            return None
+        if dialect.name != "sqlite":
+
+            def utc_as_read(value: Any) -> datetime | None:
+                # asyncpg reads timestamptz as UTC already (datetime.timezone.utc, which is
+                # UTC): returned as it is, without a call to astimezone per value.
+                if value is not None and value.tzinfo is UTC:
+                    return value  # type: ignore[no-any-return]
+                return general(value)
+
+            return utc_as_read
 
         def stored_utc(value: Any) -> datetime | None:
             # SQLite holds naive UTC text: read with its zone appended, in one parse, the
