@@ -7,9 +7,22 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Executable, Insert, Table, any_, bindparam
+import orjson
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    Insert,
+    String,
+    Table,
+    Uuid,
+    any_,
+    bindparam,
+    func,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.types import TypeDecorator
 
 UPSERT_CHUNK = 500
 
@@ -62,12 +75,31 @@ async def upsert(
     return written
 
 
+class HexKeys(TypeDecorator[Sequence[uuid.UUID]]):
+    """UUIDs bound as one JSON array of the 32 hex digits SQLAlchemy stores a ``Uuid`` as on
+    SQLite, for ``json_each``: one parameter, not one per key."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: Sequence[uuid.UUID] | None, dialect: Any) -> str | None:
+        if value is None:
+            return None
+        return orjson.dumps([key.hex for key in value]).decode()
+
+
 def one_of_parameter(dialect: str, column: ColumnElement[Any], name: str) -> Any:
-    """``column IN :name``, the keys bound when the statement runs, in the form ``one_of``
-    gives each dialect: for a statement built once and run with any keys (a statement
-    object keeps its cache key, so running it again skips building and hashing it)."""
+    """``column IN :name``, the keys bound when the statement runs: for a statement built once
+    and run with any keys (a statement object keeps its cache key, so running it again skips
+    building and hashing it). PostgreSQL: one array parameter, as ``one_of``. SQLite, for a
+    UUID column: ``IN (SELECT value FROM json_each(:name))``, one parameter that SQLite
+    searches the index with key by key (no IN list rendered per key, one statement text
+    for any number of keys); other columns: an expanding IN."""
     if dialect == "postgresql":
         return column == any_(bindparam(name, type_=postgresql.ARRAY(column.type)))
+    if isinstance(column.type, Uuid):
+        keys = func.json_each(bindparam(name, type_=HexKeys())).table_valued("value")
+        return column.in_(select(keys.c.value))
     return column.in_(bindparam(name, expanding=True))
 
 

@@ -7,6 +7,7 @@ Each test runs a real SQLite file through the engine the app builds (``create_en
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import uuid
 from collections.abc import AsyncIterator
@@ -26,8 +27,21 @@ from app.core.db import UTCDateTime, create_engine
 from app.core.migrate import upgrade
 from app.core.sql import short_read
 from app.core.sqlite import GatewaySQLiteDialect, uuid_from_hex
-from app.native.models import ComplaintCategory, ComplaintFilter, ComplaintSource, ComplaintStatus
-from app.native.repository import _INDEXED_FILTERS, _one_index_range, page_complaints
+from app.native import tables
+from app.native.models import (
+    ComplaintCategory,
+    ComplaintFilter,
+    ComplaintSource,
+    ComplaintStatus,
+    PhoneNumber,
+)
+from app.native.repository import (
+    _INDEXED_FILTERS,
+    _one_index_range,
+    fetch_by_ids,
+    fetch_events,
+    page_complaints,
+)
 from app.settings import Settings
 
 metadata = MetaData()
@@ -302,3 +316,37 @@ def test_datetime_columns_without_the_utc_decorator_are_untouched() -> None:
     """Only UTCDateTime reads the fast way; a plain DateTime keeps SQLAlchemy's reader."""
     stored = "2026-11-30 12:34:56.123456"
     assert _gateway_processor(DateTime())(stored) == datetime(2026, 11, 30, 12, 34, 56, 123456)
+
+
+@pytest.mark.parametrize("table", [tables.phone_numbers, tables.complaint_events])
+async def test_a_batch_of_keys_is_one_parameter_searched_key_by_key(
+    tmp_path: Path, table: Table
+) -> None:
+    """The batch statements of links bind their keys as one JSON array; SQLite searches an
+    index for each key (no scan) and the statement text is the same for any batch size."""
+    engine = create_engine(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/keys.db"))
+    statements: list[tuple[str, Any]] = []
+    try:
+        await upgrade(engine)
+        event.listen(
+            engine.sync_engine,
+            "before_cursor_execute",
+            lambda _c, _cur, sql, params, _ctx, _many: statements.append((sql, params)),
+        )
+        async with engine.connect() as conn:
+            org = uuid.UUID(int=7)
+            for size in (1, 3):
+                keys = [uuid.UUID(int=n) for n in range(1, size + 1)]
+                if table is tables.complaint_events:
+                    await fetch_events(conn, org, keys)
+                else:
+                    await fetch_by_ids(conn, table, PhoneNumber, org, keys)
+            (one, _params_one), (three, params_three) = statements[-2:]
+            explained = await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {three}", params_three)
+            plan = [row[-1] for row in explained]
+    finally:
+        await engine.dispose()
+    assert one == three
+    assert json.loads(params_three[-1]) == [uuid.UUID(int=n).hex for n in (1, 2, 3)]
+    assert any(step.startswith(f"SEARCH {table.name} USING INDEX") for step in plan), plan
+    assert not any(step.startswith(f"SCAN {table.name}") for step in plan), plan
