@@ -166,12 +166,23 @@ _set_attribute = object.__setattr__
 _SAFE_UNKNOWN = uuid.SafeUUID.unknown
 
 
+# UUIDs read recently, by their stored text: a page of links reads its organization's id on
+# every row and each linked record's id twice (the complaint's key, the record's own), and a
+# UUID is immutable, so the same object serves every row. Cleared when full.
+UUID_MEMO_SIZE = 4096
+_uuids: dict[str, uuid.UUID] = {}
+
+
 def uuid_from_hex(value: str | None) -> uuid.UUID | None:
     """A UUID column's value as SQLAlchemy stores it on SQLite (32 hex digits), read in
     half the time of ``uuid.UUID(value)``: the same integer, set as ``UUID.__init__`` sets
-    it. Anything else takes ``uuid.UUID`` itself, errors included."""
+    it (or the same value read moments ago). Anything else takes ``uuid.UUID`` itself,
+    errors included."""
     if value is None:
         return None
+    found = _uuids.get(value)
+    if found is not None:
+        return found
     if len(value) == 32 and value.isalnum():
         try:
             number = int(value, 16)
@@ -181,6 +192,9 @@ def uuid_from_hex(value: str | None) -> uuid.UUID | None:
             found = _new_object(uuid.UUID)
             _set_attribute(found, "int", number)
             _set_attribute(found, "is_safe", _SAFE_UNKNOWN)
+            if len(_uuids) >= UUID_MEMO_SIZE:
+                _uuids.clear()
+            _uuids[value] = found
             return found
     return uuid.UUID(value)
 

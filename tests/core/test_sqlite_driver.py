@@ -23,6 +23,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.types import TypeDecorator
 
+from app.core import sqlite as sqlite_driver
 from app.core.db import UTCDateTime, create_engine
 from app.core.migrate import upgrade
 from app.core.sql import short_read
@@ -350,3 +351,17 @@ async def test_a_batch_of_keys_is_one_parameter_searched_key_by_key(
     assert json.loads(params_three[-1]) == [uuid.UUID(int=n).hex for n in (1, 2, 3)]
     assert any(step.startswith(f"SEARCH {table.name} USING INDEX") for step in plan), plan
     assert not any(step.startswith(f"SCAN {table.name}") for step in plan), plan
+
+
+def test_a_uuid_read_again_is_the_same_object_and_the_memo_stays_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sqlite_driver, "_uuids", {})
+    monkeypatch.setattr(sqlite_driver, "UUID_MEMO_SIZE", 8)
+    text = uuid.uuid4().hex
+    first = uuid_from_hex(text)
+    assert uuid_from_hex(text) is first
+    for n in range(20):
+        assert uuid_from_hex(uuid.UUID(int=n).hex) == uuid.UUID(int=n)
+        assert len(sqlite_driver._uuids) <= 8
+    assert uuid_from_hex(text) == first  # read again after the memo was cleared
