@@ -150,6 +150,11 @@ def _idle(connection: Any) -> bool:
 class _GatewayDBAPI(AsyncAdapt_aiosqlite_dbapi):
     def connect(self, *arg: Any, **kw: Any) -> GatewayConnection:
         creator_fn = kw.pop("async_creator_fn", None)
+        # A connection is used from two threads, never at once: its aiosqlite worker and, for
+        # short reads, the event loop's. SQLAlchemy allows it for a file database already;
+        # an in-memory one (a single connection, StaticPool) needs it said. sqlite3 is built
+        # serialized (threadsafety 3), so the library itself guards the connection too.
+        kw["check_same_thread"] = False
         if creator_fn:
             connection = creator_fn(*arg, **kw)
         else:

@@ -365,3 +365,21 @@ def test_a_uuid_read_again_is_the_same_object_and_the_memo_stays_bounded(
         assert uuid_from_hex(uuid.UUID(int=n).hex) == uuid.UUID(int=n)
         assert len(sqlite_driver._uuids) <= 8
     assert uuid_from_hex(text) == first  # read again after the memo was cleared
+
+
+async def test_an_in_memory_database_serves_short_reads_too(tmp_path: Path) -> None:
+    """One connection (StaticPool), made on aiosqlite's thread and read from the loop's."""
+    settings = Settings(database_url="sqlite+aiosqlite:///:memory:", data_dir=tmp_path)
+    engine = create_engine(settings)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+            await conn.execute(insert(things).values(id=uuid.UUID(int=3), name="three"))
+
+        async def read() -> list[str]:
+            async with engine.connect() as conn:
+                return list((await conn.execute(short_read(select(things.c.name)))).scalars())
+
+        assert await asyncio.gather(*(read() for _ in range(5))) == [["three"]] * 5
+    finally:
+        await engine.dispose()
