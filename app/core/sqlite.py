@@ -115,18 +115,18 @@ class GatewayCursor(AsyncAdapt_aiosqlite_cursor):
             self._keep(_execute(self._connection._conn, operation, parameters))
 
     async def _execute_async(self, operation: Any, parameters: Any) -> None:
-        async with self._adapt_connection._execute_mutex:
-            connection = self._connection
-            self._keep(await connection._execute(_execute, connection._conn, operation, parameters))
+        await self._on_worker(_execute, operation, parameters)
 
     async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> None:
+        await self._on_worker(_execute_many, operation, seq_of_parameters)
+
+    async def _on_worker(
+        self, run: Callable[[sqlite3.Connection, str, Any], _Outcome], operation: str, args: Any
+    ) -> None:
+        """``run`` on the connection's worker thread: one hand-off for the whole statement."""
         async with self._adapt_connection._execute_mutex:
             connection = self._connection
-            self._keep(
-                await connection._execute(
-                    _execute_many, connection._conn, operation, seq_of_parameters
-                )
-            )
+            self._keep(await connection._execute(run, connection._conn, operation, args))
 
 
 class GatewayConnection(AsyncAdapt_aiosqlite_connection):
@@ -192,8 +192,8 @@ def uuid_from_hex(value: str | None) -> uuid.UUID | None:
         try:
             number = int(value, 16)
         except ValueError:
-            number = -1
-        if number >= 0:
+            pass  # not hex digits: uuid.UUID words the refusal
+        else:
             found = _new_object(uuid.UUID)
             _set_attribute(found, "int", number)
             _set_attribute(found, "is_safe", _SAFE_UNKNOWN)
