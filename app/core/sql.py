@@ -7,22 +7,16 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
-import orjson
 from sqlalchemy import (
     ColumnElement,
     Executable,
     Insert,
-    String,
     Table,
-    Uuid,
     any_,
     bindparam,
-    func,
-    select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.types import TypeDecorator
 
 UPSERT_CHUNK = 500
 
@@ -75,39 +69,35 @@ async def upsert(
     return written
 
 
-class HexKeys(TypeDecorator[Sequence[uuid.UUID]]):
-    """UUIDs bound as one JSON array of the 32 hex digits SQLAlchemy stores a ``Uuid`` as on
-    SQLite, for ``json_each``: one parameter, not one per key."""
-
-    impl = String
-    cache_ok = True
-
-    def process_bind_param(self, value: Sequence[uuid.UUID] | None, dialect: Any) -> str | None:
-        if value is None:
-            return None
-        return orjson.dumps([key.hex for key in value]).decode()
-
-
 def one_of_parameter(dialect: str, column: ColumnElement[Any], name: str) -> Any:
     """``column IN :name``, the keys bound when the statement runs: for a statement built once
     and run with any keys (a statement object keeps its cache key, so running it again skips
-    building and hashing it). PostgreSQL: one array parameter, as ``one_of``. SQLite, for a
-    UUID column: ``IN (SELECT value FROM json_each(:name))``, one parameter that SQLite
-    searches the index with key by key (no IN list rendered per key, one statement text
-    for any number of keys); other columns: an expanding IN."""
-    if dialect == "postgresql":
-        return column == any_(bindparam(name, type_=postgresql.ARRAY(column.type)))
-    if isinstance(column.type, Uuid):
-        keys = func.json_each(bindparam(name, type_=HexKeys())).table_valued("value")
-        return column.in_(select(keys.c.value))
-    return column.in_(bindparam(name, expanding=True))
+    building and hashing it). The condition is ``one_of``'s."""
+    return _keys_condition(dialect, column, name)
 
 
 def one_of(conn: AsyncConnection, column: ColumnElement[Any], values: Sequence[Any]) -> Any:
-    """``column IN values``, as one array parameter on PostgreSQL (``= ANY($1)``): the same
-    statement text for any number of keys, so asyncpg prepares it once and SQLAlchemy
-    renders no placeholder per key (a page of links asks five of them, 100 keys each).
-    SQLite has no arrays: an expanding IN there."""
-    if conn.dialect.name == "postgresql":
-        return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
-    return column.in_(values)
+    """``column IN values``, the keys bound now (see ``_keys_condition`` for its forms)."""
+    return _keys_condition(conn.dialect.name, column, None, list(values))
+
+
+def _keys_condition(
+    dialect: str, column: ColumnElement[Any], name: str | None, values: list[Any] | None = None
+) -> Any:
+    """``column IN keys`` in the form each dialect does best, the keys in ``values`` (bound
+    now, anonymously) or left to the parameter ``name`` (bound when the statement runs).
+
+    PostgreSQL: one array parameter (``= ANY($1)``): the same statement text for any number
+    of keys, so asyncpg prepares it once and SQLAlchemy renders no placeholder per key (a
+    page of links asks five of them, 100 keys each). SQLite has no arrays: an expanding IN,
+    which its planner serves from the key's index (a JSON array read by ``json_each`` was
+    tried and let it prefer an organization index: a scan of the organization's rows)."""
+
+    def keys(type_: Any = None, expanding: bool = False) -> Any:
+        if values is None:
+            return bindparam(name, type_=type_, expanding=expanding)
+        return bindparam(None, values, type_=type_, expanding=expanding)
+
+    if dialect == "postgresql":
+        return column == any_(keys(postgresql.ARRAY(column.type)))
+    return column.in_(keys(column.type, expanding=True))
